@@ -1,0 +1,28 @@
+# Zero-shot cross-lingual transfer without parallel corpus: Bilingual Task Fitting + self-training.
+# Stages follow the paper's Figure 1; each lives in its own rules/*.smk file.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/demo_data.smk"
+include: "rules/download.smk"
+include: "rules/data.smk"
+include: "rules/model.smk"
+include: "rules/task_corpus.smk"
+include: "rules/resample.smk"
+include: "rules/btf.smk"
+include: "rules/finetune.smk"
+include: "rules/self_training.smk"
+include: "rules/evaluate.smk"
+include: "rules/report.smk"
+
+
+rule all:
+    input:
+        all_targets(),
+    default_target: True

@@ -1,0 +1,24 @@
+# Stage 2b: Bilingual Task Fitting: continued MLM on the balanced corpus, embeddings and the bottom
+# layers frozen (Sections 3.1 and 4.2).
+
+
+rule bilingual_task_fitting:
+    input:
+        base=base_model(),
+        corpus=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/btf-{{corpus}}/balanced.jsonl",
+    output:
+        model=directory(f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/btf-{{corpus}}/model"),
+    params:
+        hp=btf_hp,
+        seed=seed_of,
+        checkpoints=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/btf-{{corpus}}/checkpoints",
+    resources:
+        gpu=1,
+    log:
+        "logs/bilingual_task_fitting/{task}-{target}-seed{seed}-{corpus}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/bilingual_task_fitting/{{task}}-{{target}}-seed{{seed}}-{{corpus}}.tsv"
+    conda:
+        ENV
+    script:
+        "../workflow_scripts/bilingual_task_fitting.py"

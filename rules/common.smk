@@ -1,0 +1,477 @@
+# Shared definitions: config validation, wildcard constraints, the target list and input functions.
+import re
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import xlt.config as xlt_config
+from xlt.errors import UserError
+from xlt.plan import Chain, chain_prefixes, parse_chain, previous_threshold_chain, variant_chain
+
+try:
+    xlt_config.validate(config)
+except UserError as err:
+    sys.stderr.write(f"error: {err}\n")
+    sys.exit(1)
+
+RESULTS = "results"
+ENV = "../envs/xlt.yaml"
+TASK_KIND = {"cls": "sequence", "conll": "token"}
+SYNTHETIC = "synthetic" in config
+
+
+wildcard_constraints:
+    task="cls|conll",
+    lang="[a-z]{2,3}",
+    domain="books|dvd|music",
+    target="[a-z]{2,3}(-(books|dvd|music))?",
+    seed=r"\d+",
+    corpus="task|random",
+    btf="task|random|none",
+    split="train|dev|test|unlabeled",
+    variant="|".join(sorted(re.escape(v) for v in config["variants"])),
+
+
+def task_cfg(task):
+    return config["tasks"][task]
+
+
+def targets(task):
+    return xlt_config.targets(config, task)
+
+
+def target_lang(task, target):
+    return xlt_config.split_target(task, target)[0]
+
+
+def enabled_tasks():
+    return [t for t in xlt_config.TASKS if task_cfg(t)["enabled"]]
+
+
+def run_dir(w):
+    """results/<task>/<target>/seed<seed>: every model of one (task, target, seed)."""
+    return f"{RESULTS}/{w.task}/{w.target}/seed{w.seed}"
+
+
+# ---------------------------------------------------------------- data files
+
+
+def cls_review_file(lang, domain, split):
+    """The .review file of the configured CLS copy (Japanese lives in the corpus' jp folders)."""
+    folder = "jp" if lang in ("ja", "jp") else lang
+    return f"{config['data']['cls']['root']}/{folder}/{domain}/{split}.review"
+
+
+def cls_unlabeled_pool(lang, domain):
+    """unlabeled.review when the copy has it; otherwise (if allowed) the train reviews of every domain."""
+    path = cls_review_file(lang, domain, "unlabeled")
+    if Path(path).exists() or not config["data"]["cls"]["unlabeled_fallback"] or not Path(
+        cls_review_file(lang, domain, "train")
+    ).exists():
+        return [path]
+    return [cls_review_file(lang, d, "train") for d in ("books", "dvd", "music")]
+
+
+def conll_file(lang, split):
+    files = config["data"]["conll"]["files"]
+    if lang not in files or split not in files[lang]:
+        raise UserError(f"config: data.conll.files.{lang}.{split} is not set")
+    return files[lang][split]
+
+
+def labelled_data(task, lang, domain, split):
+    """The prepared JSON-lines file of a labelled split."""
+    if task == "cls":
+        return f"{RESULTS}/data/cls/{lang}/{domain}/{split}.jsonl"
+    return f"{RESULTS}/data/conll/{lang}/{split}.jsonl"
+
+
+def source_train(w):
+    lang, domain = xlt_config.split_target(w.task, w.target)
+    return labelled_data(w.task, task_cfg(w.task)["source_language"], domain, "train")
+
+
+def source_dev(w):
+    """The English dev set, for fine-tuning model selection (CoNLL: eng.testa; CLS has none)."""
+    if w.task == "conll" and task_cfg("conll")["finetune"]["selection"] == "dev":
+        return labelled_data("conll", task_cfg("conll")["source_language"], None, "dev")
+    return []
+
+
+def target_test(w):
+    lang, domain = xlt_config.split_target(w.task, w.target)
+    return labelled_data(w.task, lang, domain, "test")
+
+
+def task_corpus(w):
+    """Unlabeled target text about the task: CLS unlabeled reviews, or the entity-based Wikipedia harvest."""
+    lang, domain = xlt_config.split_target(w.task, w.target)
+    if w.task == "cls":
+        return f"{RESULTS}/data/cls/{lang}/{domain}/unlabeled.jsonl"
+    return f"{RESULTS}/corpus/conll/{lang}/entity_sentences.jsonl"
+
+
+def btf_target_corpus(w):
+    if w.corpus == "task":
+        return task_corpus(w)
+    return f"{RESULTS}/corpus/{w.task}/{w.target}/random_wikipedia.jsonl"
+
+
+def all_prepared_texts():
+    """Every prepared text file of the enabled tasks (tokenizer training / vocabulary trimming)."""
+    files = []
+    for task in enabled_tasks():
+        src = task_cfg(task)["source_language"]
+        for target in targets(task):
+            lang, domain = xlt_config.split_target(task, target)
+            files += [labelled_data(task, src, domain, "train"), labelled_data(task, lang, domain, "test")]
+            if task == "cls":
+                files.append(f"{RESULTS}/data/cls/{lang}/{domain}/unlabeled.jsonl")
+    return sorted(set(files))
+
+
+# ---------------------------------------------------------------- models
+
+
+def base_model():
+    """The multilingual encoder every run starts from."""
+    m = config["model"]
+    if m["source"] == "hub" and m["layers"] is None and not m["trim_vocab"]:
+        return f"resources/models/{m['name'].replace('/', '--')}@{m['revision']}"
+    return f"{RESULTS}/models/base"
+
+
+def btf_model(task, target, seed, btf):
+    if btf == "none":
+        return base_model()
+    return f"{RESULTS}/{task}/{target}/seed{seed}/btf-{btf}/model"
+
+
+def chain_dir(w, chain):
+    return f"{run_dir(w)}/st/{chain.name}"
+
+
+def model_of_chain(w, chain):
+    """The model a chain ends in: the fine-tuned model for a bare root, else the chain's last student."""
+    if not chain.steps:
+        return f"{run_dir(w)}/ft-{chain.btf}/model"
+    return f"{chain_dir(w, chain)}/model"
+
+
+def variant_chain_of(task, variant):
+    return variant_chain(config["variants"][variant], task_cfg(task)["self_training"]["schedule"])
+
+
+def voter_heads(chain):
+    """Number of heads a self-training student gets: M voters, or one plain head (-VM)."""
+    return config["self_training"]["voters"]["count"] if chain.heads == "vm" else 1
+
+
+def training_hp(task, stage):
+    """Hyper-parameters of one training stage, plus the settings every stage shares."""
+    t = task_cfg(task)
+    hp = dict(t[stage]) if stage in ("btf", "finetune") else dict(t["self_training"][stage])
+    hp["max_length"] = t["max_length"]
+    hp["checkpoint_every"] = config["self_training"]["checkpoint_every"]
+    return hp
+
+
+# ---------------------------------------------------------------- targets
+
+
+def variant_stage_evals(task, target, seed, variant):
+    """(stage, eval.json) pairs of a variant: fine-tuning, then every self-training step."""
+    w = SimpleNamespace(task=task, target=target, seed=seed)
+    chain = variant_chain_of(task, variant)
+    root = Chain(chain.btf, chain.heads, ())
+    stages = [("finetune", f"{Path(model_of_chain(w, root)).parent}/eval.json")]
+    stages += [(c.last.stage, f"{chain_dir(w, c)}/eval.json") for c in chain_prefixes(chain)]
+    return stages
+
+
+def variant_scores(task, variants):
+    return [
+        f"{RESULTS}/{task}/{target}/seed{seed}/variants/{variant}.json"
+        for target in targets(task)
+        for seed in config["seeds"]
+        for variant in variants
+    ]
+
+
+def table_files():
+    return [
+        f"{RESULTS}/tables/{name}.tsv"
+        for name in config["report"]["tables"]
+        if task_cfg(xlt_config.PAPER_TABLES[name]["task"])["enabled"]
+    ]
+
+
+def figure2_inputs():
+    """Source and target threshold curves and alpha of the configured run (first seed), or {}."""
+    fig = config["report"]["figure2"]
+    if fig is None or not task_cfg(fig["task"])["enabled"]:
+        return {}
+    chain = variant_chain_of(fig["task"], fig["variant"])
+    hard = next(c for c in chain_prefixes(chain) if c.last.kind == "hard" and c.last.round == fig["round"])
+    w = SimpleNamespace(task=fig["task"], target=fig["target"], seed=config["seeds"][0])
+    d = f"{chain_dir(w, hard.parent())}/threshold"
+    return {"source_curves": f"{d}/curve_source.tsv", "target_curves": f"{d}/curve_target.tsv", "alphas": f"{d}/alpha.json"}
+
+
+def all_targets():
+    files = [f"{RESULTS}/data_stats.tsv"]
+    files += [f"{RESULTS}/{task}_avg.tsv" for task in enabled_tasks()]
+    files += table_files()
+    if figure2_inputs():
+        files.append(f"{RESULTS}/figures/figure2.png")
+    return files
+
+
+# ---------------------------------------------------------------- input functions and params of rules
+
+
+def seed_of(w):
+    return int(w.seed)
+
+
+def task_kind(w):
+    """sequence (CLS) or token (CoNLL) classification."""
+    return TASK_KIND[w.task]
+
+
+def max_length(w):
+    return task_cfg(w.task)["max_length"]
+
+
+def btf_hp(w):
+    return training_hp(w.task, "btf")
+
+
+def finetune_hp(w):
+    return training_hp(w.task, "finetune")
+
+
+def soft_hp(w):
+    return training_hp(w.task, "soft")
+
+
+def hard_hp(w):
+    return training_hp(w.task, "hard")
+
+
+def review_input(w):
+    return cls_review_file(w.lang, w.domain, w.split)
+
+
+def unlabeled_pool_input(w):
+    return cls_unlabeled_pool(w.lang, w.domain)
+
+
+def conll_input(w):
+    return conll_file(w.lang, w.split)
+
+
+def conll_encoding(w):
+    return config["data"]["conll"]["files"][w.lang]["encoding"]
+
+
+def dumps_of_lang(w):
+    return config["wikipedia"]["dumps"][w.lang]
+
+
+def dumps_of_target(w):
+    return config["wikipedia"]["dumps"][target_lang(w.task, w.target)]
+
+
+def target_language(w):
+    return target_lang(w.task, w.target)
+
+
+def source_language(w):
+    return task_cfg(w.task)["source_language"]
+
+
+def btf_model_input(w):
+    return btf_model(w.task, w.target, w.seed, w.btf)
+
+
+def teacher_model(w):
+    """Round 1: the source-fine-tuned model; later rounds: the previous round's last student."""
+    return model_of_chain(w, parse_chain(w.chain).parent())
+
+
+def student_init_model(w):
+    """Every round's student is restored from the BTF model (Section 3.2)."""
+    return btf_model(w.task, w.target, w.seed, parse_chain(w.chain).btf)
+
+
+def chain_voters(w):
+    return voter_heads(parse_chain(w.chain))
+
+
+def previous_source_keep(w):
+    """The English keep-mask of the last earlier round that chose a threshold (none in round 1)."""
+    prev = previous_threshold_chain(parse_chain(w.chain))
+    return [] if prev is None else f"{chain_dir(w, prev)}/threshold/source_keep.json"
+
+
+def hard_step_inputs(w):
+    soft = parse_chain(w.chain).parent()
+    d = chain_dir(w, soft)
+    return {"student": f"{d}/model", "alpha": f"{d}/threshold/alpha.json", "keep": f"{d}/threshold/source_keep.json"}
+
+
+def fixed_threshold(w):
+    """The fixed threshold of a hard step (-AT, Table 8), or None for the automatic one."""
+    thr = parse_chain(w.chain).last.threshold
+    return None if thr == "auto" else float(thr)
+
+
+def variant_eval_files(w):
+    return [path for _, path in variant_stage_evals(w.task, w.target, w.seed, w.variant)]
+
+
+def variant_stage_names(w):
+    return [stage for stage, _ in variant_stage_evals(w.task, w.target, w.seed, w.variant)]
+
+
+def variant_meta(w):
+    lang, domain = xlt_config.split_target(w.task, w.target)
+    return {
+        "task": w.task,
+        "target": w.target,
+        "lang": lang,
+        "domain": domain,
+        "variant": w.variant,
+        "seed": int(w.seed),
+        "chain": variant_chain_of(w.task, w.variant).name,
+    }
+
+
+def average_table_inputs(w):
+    return variant_scores(w.task, config["report"]["main_variants"])
+
+
+def average_table_spec(w):
+    """{output name: table spec} for workflow_scripts/make_tables.py."""
+    return {"tsv": {"kind": "summary", "task": w.task, "variants": config["report"]["main_variants"]}}
+
+
+def paper_table_inputs(w):
+    spec = xlt_config.PAPER_TABLES[w.table]
+    return variant_scores(spec["task"], xlt_config.table_variants(spec))
+
+
+def paper_table_spec(w):
+    return {"tsv": xlt_config.PAPER_TABLES[w.table]}
+
+
+def figure2_title():
+    fig = config["report"]["figure2"]
+    if fig is None:
+        return ""
+    return f"{fig['task']} {fig['target']}, variant {fig['variant']}, round {fig['round']}, seed {config['seeds'][0]}"
+
+
+def figure2_files(w):
+    return figure2_inputs()
+
+
+def data_stats_entries():
+    """Every raw benchmark file the enabled tasks read, described for results/data_stats.tsv."""
+    entries = []
+    cls = task_cfg("cls")
+    if cls["enabled"]:
+        langs = [cls["source_language"]] + [xlt_config.normalise_lang(l) for l in cls["languages"]]
+        for lang in dict.fromkeys(langs):
+            for domain in cls["domains"]:
+                for split in ("train", "test"):
+                    entries.append(
+                        {"task": "cls", "lang": lang, "domain": domain, "split": split,
+                         "path": cls_review_file(lang, domain, split), "encoding": "utf-8"}
+                    )
+                if lang != cls["source_language"]:
+                    for path in cls_unlabeled_pool(lang, domain):
+                        entries.append(
+                            {"task": "cls", "lang": lang, "domain": domain, "split": "unlabeled",
+                             "path": path, "encoding": "utf-8"}
+                        )
+    conll = task_cfg("conll")
+    if conll["enabled"]:
+        files = config["data"]["conll"]["files"]
+        for lang in dict.fromkeys([conll["source_language"]] + conll["languages"]):
+            for split in ("train", "dev", "test"):
+                if split in files.get(lang, {}):
+                    entries.append(
+                        {"task": "conll", "lang": lang, "domain": None, "split": split,
+                         "path": files[lang][split], "encoding": files[lang]["encoding"]}
+                    )
+    return entries
+
+
+def data_stats_inputs(w):
+    return {"files": sorted({e["path"] for e in data_stats_entries()})}
+
+
+def mapping_resources():
+    """Files the configured English -> target title mapping reads (none for the online API)."""
+    wiki = config["wikipedia"]
+    method = wiki["mapping"]
+    if method == "langlinks":
+        files = [wiki["langlinks_sql"], wiki["page_sql"] or wiki["english_dump"]]
+    elif method == "wikidata":
+        files = list(wiki["wikidata_json"]) + ([wiki["english_dump"]] if wiki["english_dump"] else [])
+    elif method == "inline":
+        files = [wiki["english_dump"]]
+    else:
+        files = []
+    if any(f is None for f in files):
+        raise UserError(f"config: wikipedia.mapping is {method!r}, which needs the files it reads to be set")
+    return files
+
+
+def base_model_texts():
+    """Texts the base model's vocabulary is built from (tiny model) or trimmed to (trim_vocab)."""
+    m = config["model"]
+    if m["source"] != "tiny" and not m["trim_vocab"]:
+        return []
+    texts = all_prepared_texts()
+    if task_cfg("conll")["enabled"]:
+        texts += [f"{RESULTS}/corpus/conll/{lang}/entity_sentences.jsonl" for lang in task_cfg("conll")["languages"]]
+    return texts
+
+
+def base_model_snapshot():
+    m = config["model"]
+    if m["source"] == "hub":
+        return f"resources/models/{m['name'].replace('/', '--')}@{m['revision']}"
+    if m["source"] == "local":
+        return m["name"]
+    return []
+
+
+def synthetic_cls_languages():
+    cls = task_cfg("cls")
+    return [cls["source_language"]] + [xlt_config.normalise_lang(l) for l in cls["languages"]] if cls["enabled"] else []
+
+
+def synthetic_conll_languages():
+    conll = task_cfg("conll")
+    return [conll["source_language"]] + conll["languages"] if conll["enabled"] else []
+
+
+def synthetic_outputs():
+    from xlt.synthetic import synthetic_files
+
+    root = config["synthetic"]["root"]
+    rel = synthetic_files(synthetic_cls_languages(), task_cfg("cls")["domains"], synthetic_conll_languages())
+    return [f"{root}/{p}" for p in rel]
+
+
+def hub_model_name(w):
+    """Folder names spell the hub id's '/' as '--'."""
+    return w.name.replace("--", "/")
+
+
+def wikipedia_dump_url(w):
+    return config["wikipedia"]["dump_url_template"].format(lang=w.lang)

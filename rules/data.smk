@@ -1,0 +1,72 @@
+# Stage 0: the benchmarks read exactly from their original formats into JSON lines
+# (CLS: {"text", "label"}; CoNLL: {"tokens", "tags"} in IOB2), plus results/data_stats.tsv.
+
+
+rule prepare_cls_split:
+    input:
+        review=review_input,
+    output:
+        data=f"{RESULTS}/data/cls/{{lang}}/{{domain}}/{{split}}.jsonl",
+        info=f"{RESULTS}/data/cls/{{lang}}/{{domain}}/{{split}}.info.json",
+    wildcard_constraints:
+        split="train|test",
+    params:
+        kind="labelled",
+    log:
+        "logs/prepare_cls_split/{lang}-{domain}-{split}.log",
+    conda:
+        ENV
+    script:
+        "../workflow_scripts/prepare_cls.py"
+
+
+rule prepare_cls_unlabeled:
+    input:
+        reviews=unlabeled_pool_input,
+    output:
+        data=f"{RESULTS}/data/cls/{{lang}}/{{domain}}/unlabeled.jsonl",
+        info=f"{RESULTS}/data/cls/{{lang}}/{{domain}}/unlabeled.info.json",
+    params:
+        kind="unlabeled",
+        size=task_cfg("cls")["unlabeled_size"],
+        seed=config["data"]["seed"],
+        fallback=config["data"]["cls"]["unlabeled_fallback"],
+    log:
+        "logs/prepare_cls_unlabeled/{lang}-{domain}.log",
+    conda:
+        ENV
+    script:
+        "../workflow_scripts/prepare_cls.py"
+
+
+rule prepare_conll_split:
+    input:
+        conll=conll_input,
+    output:
+        data=f"{RESULTS}/data/conll/{{lang}}/{{split}}.jsonl",
+        info=f"{RESULTS}/data/conll/{{lang}}/{{split}}.info.json",
+    wildcard_constraints:
+        split="train|dev|test",
+    params:
+        encoding=conll_encoding,
+    log:
+        "logs/prepare_conll_split/{lang}-{split}.log",
+    conda:
+        ENV
+    script:
+        "../workflow_scripts/prepare_conll.py"
+
+
+rule data_stats:
+    input:
+        unpack(data_stats_inputs),
+    output:
+        tsv=f"{RESULTS}/data_stats.tsv",
+    params:
+        entries=data_stats_entries(),
+    log:
+        "logs/data_stats.log",
+    conda:
+        ENV
+    script:
+        "../workflow_scripts/data_stats.py"

@@ -1,0 +1,25 @@
+# Demo only (config/demo.yaml has a `synthetic:` section): a small SYNTHETIC multilingual benchmark written
+# in the real formats (Webis-CLS-10 XML, CoNLL columns, MediaWiki XML dumps, a langlinks SQL dump), so that
+# the real loaders and the real Wikipedia harvest run on it unchanged.
+
+
+if SYNTHETIC:
+
+    rule make_synthetic_data:
+        output:
+            synthetic_outputs(),
+        params:
+            out_root=config["synthetic"]["root"],
+            seed=config["synthetic"]["seed"],
+            cls_languages=synthetic_cls_languages(),
+            cls_domains=task_cfg("cls")["domains"],
+            cls_sizes=config["synthetic"]["cls_sizes"],
+            conll_languages=synthetic_conll_languages(),
+            conll_sizes=config["synthetic"]["conll_sizes"],
+            wiki_pages=config["synthetic"]["wiki_pages"],
+        log:
+            "logs/make_synthetic_data.log",
+        conda:
+            ENV
+        script:
+            "../workflow_scripts/make_synthetic_data.py"

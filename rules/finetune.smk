@@ -1,0 +1,25 @@
+# Stage 3: fine-tune the BTF model (or the base model, btf-none) on the English labels.
+
+
+rule finetune_source:
+    input:
+        base=btf_model_input,
+        train=source_train,
+        dev=source_dev,
+    output:
+        model=directory(f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/ft-{{btf}}/model"),
+    params:
+        kind=task_kind,
+        hp=finetune_hp,
+        seed=seed_of,
+        checkpoints=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/ft-{{btf}}/checkpoints",
+    resources:
+        gpu=1,
+    log:
+        "logs/finetune_source/{task}-{target}-seed{seed}-{btf}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/finetune_source/{{task}}-{{target}}-seed{{seed}}-{{btf}}.tsv"
+    conda:
+        ENV
+    script:
+        "../workflow_scripts/finetune_source.py"

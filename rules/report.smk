@@ -1,0 +1,50 @@
+# Stage 6: the paper's tables (3-9), the averages per task, Figure 2, and `snakemake --report`.
+
+
+rule average_table:
+    input:
+        results=average_table_inputs,
+    output:
+        tsv=report(f"{RESULTS}/{{task}}_avg.tsv", category="Averages", labels={"task": "{task}"}),
+    params:
+        tables=average_table_spec,
+    log:
+        "logs/average_table/{task}.log",
+    conda:
+        ENV
+    script:
+        "../workflow_scripts/make_tables.py"
+
+
+rule paper_table:
+    input:
+        results=paper_table_inputs,
+    output:
+        tsv=report(f"{RESULTS}/tables/{{table}}.tsv", category="Paper tables", labels={"table": "{table}"}),
+    wildcard_constraints:
+        table="table[3-9]",
+    params:
+        tables=paper_table_spec,
+    log:
+        "logs/paper_table/{table}.log",
+    conda:
+        ENV
+    script:
+        "../workflow_scripts/make_tables.py"
+
+
+rule figure2:
+    input:
+        unpack(figure2_files),
+    output:
+        png=report(f"{RESULTS}/figures/figure2.png", category="Figure 2"),
+    params:
+        title=figure2_title(),
+        source_label="source: English training data",
+        target_label="target: test set (analysis only)",
+    log:
+        "logs/figure2.log",
+    conda:
+        ENV
+    script:
+        "../workflow_scripts/plot_thresholds.py"

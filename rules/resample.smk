@@ -1,0 +1,20 @@
+# Stage 2a: mix source and target unlabeled text for BTF, resampled so both languages are balanced.
+
+
+rule balance_languages:
+    input:
+        source=source_train,
+        target=btf_target_corpus,
+    output:
+        corpus=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/btf-{{corpus}}/balanced.jsonl",
+    params:
+        mode=config["resample"]["mode"],
+        source_language=source_language,
+        target_language=target_language,
+        seed=seed_of,
+    log:
+        "logs/balance_languages/{task}-{target}-seed{seed}-{corpus}.log",
+    conda:
+        ENV
+    script:
+        "../workflow_scripts/balance_languages.py"

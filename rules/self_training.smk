@@ -1,0 +1,118 @@
+# Stage 4: self-training rounds (Section 3.2). A model is named by its chain (xlt/plan.py), e.g.
+# st/task-vm.S1.H1-auto.S2: round-1 soft student, round-1 hard student at the automatic threshold, round-2
+# soft student. Variants that share a prefix share its models.
+#   soft step:  the teacher (fine-tuned model in round 1, the previous round's last student later) labels the
+#               target corpus softly; a student restored from the BTF model learns them with MSE.
+#   threshold:  the soft student on the English training data gives accuracy and recall against the
+#               threshold; alpha is where accuracy bends most; mispredicted English samples are dropped.
+#   hard step:  the Voters Module keeps target samples where all voters agree above alpha; the soft student
+#               is trained again with cross-entropy on them plus the English samples still kept.
+
+
+rule soft_label_step:
+    input:
+        teacher=teacher_model,
+        student_init=student_init_model,
+        corpus=task_corpus,
+    output:
+        model=directory(f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/model"),
+    wildcard_constraints:
+        chain=r"[a-z]+-[a-z]+(\.[SH][0-9]+(-[a-z0-9.]+)?)*\.S[0-9]+",
+    params:
+        kind=task_kind,
+        hp=soft_hp,
+        n_voters=chain_voters,
+        voter_sizes=config["self_training"]["voters"]["size_offsets"],
+        inference_batch_size=config["self_training"]["inference_batch_size"],
+        seed=seed_of,
+        checkpoints=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/checkpoints",
+    resources:
+        gpu=1,
+    log:
+        "logs/soft_label_step/{task}-{target}-seed{seed}-{chain}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/soft_label_step/{{task}}-{{target}}-seed{{seed}}-{{chain}}.tsv"
+    conda:
+        ENV
+    script:
+        "../workflow_scripts/soft_label_step.py"
+
+
+rule select_threshold:
+    input:
+        student=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/model",
+        source=source_train,
+        previous_keep=previous_source_keep,
+    output:
+        alpha=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/threshold/alpha.json",
+        curve=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/threshold/curve_source.tsv",
+        keep=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/threshold/source_keep.json",
+    wildcard_constraints:
+        chain=r"[a-z]+-[a-z]+(\.[SH][0-9]+(-[a-z0-9.]+)?)*\.S[0-9]+",
+    params:
+        kind=task_kind,
+        thresholds=config["self_training"]["thresholds"],
+        curvature=config["self_training"]["curvature"],
+        max_length=max_length,
+        inference_batch_size=config["self_training"]["inference_batch_size"],
+    resources:
+        gpu=1,
+    log:
+        "logs/select_threshold/{task}-{target}-seed{seed}-{chain}.log",
+    conda:
+        ENV
+    script:
+        "../workflow_scripts/select_threshold.py"
+
+
+rule target_threshold_curve:
+    input:
+        student=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/model",
+        test=target_test,
+    output:
+        curve=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/threshold/curve_target.tsv",
+    wildcard_constraints:
+        chain=r"[a-z]+-[a-z]+(\.[SH][0-9]+(-[a-z0-9.]+)?)*\.S[0-9]+",
+    params:
+        kind=task_kind,
+        thresholds=config["self_training"]["thresholds"],
+        max_length=max_length,
+        inference_batch_size=config["self_training"]["inference_batch_size"],
+    resources:
+        gpu=1,
+    log:
+        "logs/target_threshold_curve/{task}-{target}-seed{seed}-{chain}.log",
+    conda:
+        ENV
+    script:
+        "../workflow_scripts/target_threshold_curve.py"
+
+
+rule hard_label_step:
+    input:
+        unpack(hard_step_inputs),
+        source=source_train,
+        corpus=task_corpus,
+    output:
+        model=directory(f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/model"),
+        pseudo=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/pseudo_labels.json",
+    wildcard_constraints:
+        chain=r"[a-z]+-[a-z]+(\.[SH][0-9]+(-[a-z0-9.]+)?)*\.H[0-9]+-[a-z0-9.]+",
+    params:
+        kind=task_kind,
+        hp=hard_hp,
+        fixed_threshold=fixed_threshold,
+        ner_selection=config["self_training"]["ner_selection"],
+        inference_batch_size=config["self_training"]["inference_batch_size"],
+        seed=seed_of,
+        checkpoints=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/checkpoints",
+    resources:
+        gpu=1,
+    log:
+        "logs/hard_label_step/{task}-{target}-seed{seed}-{chain}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/hard_label_step/{{task}}-{{target}}-seed{{seed}}-{{chain}}.tsv"
+    conda:
+        ENV
+    script:
+        "../workflow_scripts/hard_label_step.py"

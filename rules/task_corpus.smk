@@ -1,0 +1,103 @@
+# Stage 1: task corpora in the target language. CLS uses the corpus' unlabeled reviews (rules/data.smk);
+# for NER the corpus is harvested from Wikipedia: entities of the English training set -> English page ->
+# interlanguage link -> target page -> sentences that mention them (Section 3.1). MBERT-wiki's random
+# Wikipedia corpus has the same size.
+
+
+localrules:
+    download_wikipedia_dump,
+    map_entity_titles,
+
+
+rule download_wikipedia_dump:
+    output:
+        ensure("resources/wikipedia/{lang}wiki-latest-pages-articles.xml.bz2", non_empty=True),
+    params:
+        url=wikipedia_dump_url,
+        url_key="wikipedia.dump_url_template",
+        sha256=None,
+        sha256_key="",
+        md5=None,
+        md5_key="",
+    retries: 3
+    log:
+        "logs/download_wikipedia_dump/{lang}.log",
+    conda:
+        ENV
+    script:
+        "../workflow_scripts/download_dataset.py"
+
+
+rule extract_entities:
+    input:
+        train=labelled_data("conll", "en", None, "train"),
+    output:
+        entities=f"{RESULTS}/corpus/conll/entities.tsv",
+    params:
+        types=config["wikipedia"]["entity_types"],
+        min_frequency=config["wikipedia"]["min_entity_frequency"],
+        max_entities=config["wikipedia"]["max_entities"],
+    log:
+        "logs/extract_entities.log",
+    conda:
+        ENV
+    script:
+        "../workflow_scripts/extract_entities.py"
+
+
+rule map_entity_titles:
+    input:
+        entities=f"{RESULTS}/corpus/conll/entities.tsv",
+        resources=mapping_resources(),
+    output:
+        titles=f"{RESULTS}/corpus/conll/{{lang}}/titles.tsv",
+    params:
+        lang="{lang}",
+        wiki=config["wikipedia"],
+    log:
+        "logs/map_entity_titles/{lang}.log",
+    conda:
+        ENV
+    script:
+        "../workflow_scripts/map_entity_titles.py"
+
+
+rule harvest_entity_sentences:
+    input:
+        titles=f"{RESULTS}/corpus/conll/{{lang}}/titles.tsv",
+        dumps=dumps_of_lang,
+    output:
+        corpus=f"{RESULTS}/corpus/conll/{{lang}}/entity_sentences.jsonl",
+        stats=f"{RESULTS}/corpus/conll/{{lang}}/harvest_stats.tsv",
+    params:
+        lang="{lang}",
+        max_sentences=config["wikipedia"]["max_sentences"],
+        per_entity_cap=config["wikipedia"]["per_entity_cap"],
+        min_tokens=config["wikipedia"]["min_tokens"],
+        max_tokens=config["wikipedia"]["max_tokens"],
+        seed=config["data"]["seed"],
+    log:
+        "logs/harvest_entity_sentences/{lang}.log",
+    conda:
+        ENV
+    script:
+        "../workflow_scripts/harvest_sentences.py"
+
+
+rule sample_random_wikipedia:
+    input:
+        dumps=dumps_of_target,
+        reference=task_corpus,
+    output:
+        corpus=f"{RESULTS}/corpus/{{task}}/{{target}}/random_wikipedia.jsonl",
+    params:
+        lang=target_language,
+        min_tokens=config["wikipedia"]["min_tokens"],
+        max_tokens=config["wikipedia"]["max_tokens"],
+        seed=config["data"]["seed"],
+    log:
+        "logs/sample_random_wikipedia/{task}-{target}.log",
+    conda:
+        ENV
+    script:
+        "../workflow_scripts/sample_random_sentences.py"

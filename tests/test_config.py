@@ -1,0 +1,117 @@
+"""Config validation: every problem is one line naming the key and what is expected."""
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+import xlt.config as xc
+from xlt.errors import UserError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def paper():
+    return yaml.safe_load((ROOT / "config.yaml").read_text())
+
+
+def merged_demo(paper):
+    from snakemake.utils import update_config
+
+    cfg = copy.deepcopy(paper)
+    update_config(cfg, yaml.safe_load((ROOT / "config" / "demo.yaml").read_text()))
+    return cfg
+
+
+def error_of(cfg) -> str:
+    with pytest.raises(UserError) as err:
+        xc.validate(cfg)
+    msg = str(err.value)
+    assert "\n" not in msg
+    return msg
+
+
+def test_paper_and_demo_configs_are_valid(paper):
+    xc.validate(copy.deepcopy(paper))
+    xc.validate(merged_demo(paper))
+
+
+def test_paper_grid(paper):
+    assert xc.targets(paper, "cls") == [f"{l}-{d}" for l in ("de", "fr", "ja") for d in ("books", "dvd", "music")]
+    assert xc.targets(paper, "conll") == ["de", "es", "nl"]
+
+
+def test_unknown_key(paper):
+    cfg = copy.deepcopy(paper)
+    cfg["tasks"]["cls"]["btf"]["learning_rte"] = 1e-5
+    assert "unknown key 'tasks.cls.btf.learning_rte'" in error_of(cfg)
+
+
+def test_wrong_type(paper):
+    cfg = copy.deepcopy(paper)
+    cfg["tasks"]["conll"]["max_length"] = "long"
+    msg = error_of(cfg)
+    assert "tasks.conll.max_length" in msg and "integer" in msg
+
+
+def test_out_of_range(paper):
+    cfg = copy.deepcopy(paper)
+    cfg["tasks"]["cls"]["btf"]["mlm_probability"] = 1.5
+    msg = error_of(cfg)
+    assert "tasks.cls.btf.mlm_probability" in msg and "out of range" in msg
+
+
+def test_threshold_must_be_auto_or_fraction(paper):
+    cfg = copy.deepcopy(paper)
+    cfg["variants"]["no_at"]["threshold"] = "high"
+    assert "variants.no_at.threshold" in error_of(cfg)
+
+
+def test_missing_required_key(paper):
+    cfg = copy.deepcopy(paper)
+    del cfg["seeds"]
+    assert "'seeds' is a required property" in error_of(cfg)
+
+
+def test_task_names_unknown_variant(paper):
+    cfg = copy.deepcopy(paper)
+    cfg["tasks"]["cls"]["variants"].append("nope")
+    assert "tasks.cls.variants names 'nope'" in error_of(cfg)
+
+
+def test_bad_schedule(paper):
+    cfg = copy.deepcopy(paper)
+    cfg["tasks"]["conll"]["self_training"]["schedule"] = "HS"
+    assert error_of(cfg).startswith("config: tasks.conll.self_training.schedule")
+
+
+def test_table_needs_its_variants(paper):
+    cfg = copy.deepcopy(paper)
+    cfg["tasks"]["conll"]["variants"].remove("shshs")
+    assert "table9" in error_of(cfg)
+
+
+def test_voter_widths_cover_voters(paper):
+    cfg = copy.deepcopy(paper)
+    cfg["self_training"]["voters"]["count"] = 7
+    assert "size_offsets" in error_of(cfg)
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("model:\n  source: [hub\n")
+    with pytest.raises(UserError, match=r"bad.yaml:\d+: invalid YAML"):
+        xc.load(path)
+
+
+def test_every_key_of_config_yaml_has_a_comment():
+    missing = []
+    for lineno, line in enumerate((ROOT / "config.yaml").read_text().splitlines(), 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#") or stripped.startswith("- "):
+            continue
+        if ":" in stripped and "#" not in stripped and not stripped.endswith(":"):
+            missing.append(lineno)
+    assert not missing, f"config.yaml lines without a comment: {missing}"

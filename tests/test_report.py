@@ -1,0 +1,239 @@
+import importlib.util
+import json
+import math
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from xlt.errors import UserError
+from xlt.plots import plot_threshold_curves
+from xlt.report import (
+    build_table,
+    load_results,
+    read_curve,
+    rounds_table,
+    self_training_stages,
+    summary_table,
+    thresholds_table,
+    write_curve,
+    write_table,
+)
+from xlt.selftrain import threshold_curve
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _write(tmp_path, **rec):
+    base = {"lang": rec["target"].split("-")[0], "domain": None, "metric": "accuracy", "n": 10}
+    base.update(rec)
+    path = tmp_path / f"{rec['task']}.{rec['target']}.{rec['variant']}.{rec['seed']}.{rec['stage']}.json"
+    path.write_text(json.dumps(base))
+    return path
+
+
+@pytest.fixture
+def cls_results(tmp_path):
+    scores = {  # target -> variant -> per-seed scores
+        "fr-books": {"full": [0.80, 0.84], "mbert": [0.70, 0.72]},
+        "de-books": {"full": [0.90, 0.86], "mbert": [0.75, 0.75]},
+    }
+    paths = []
+    for target, by_variant in scores.items():
+        for variant, values in by_variant.items():
+            for seed, score in enumerate(values, 1):
+                paths.append(
+                    _write(tmp_path, task="cls", target=target, variant=variant, seed=seed, stage="final", score=score)
+                )
+    # a CoNLL result that must not leak into CLS tables
+    paths.append(
+        _write(tmp_path, task="conll", target="de", variant="full", seed=1, stage="final", score=0.5, metric="f1")
+    )
+    return paths
+
+
+def test_summary_table_means_stds_and_average(cls_results):
+    df = load_results(cls_results)
+    table = summary_table(df, "cls", ["full", "mbert"])
+    assert table["target"].tolist() == ["de-books", "fr-books", "average"]  # paper order
+    row = table.set_index("target")
+    assert row.loc["de-books", "full"] == 88.0
+    assert row.loc["de-books", "full_std"] == pytest.approx(2.83, abs=0.01)  # ddof = 1
+    assert row.loc["fr-books", "mbert"] == 71.0
+    assert row.loc["average", "full"] == 85.0  # mean of 88 and 82
+    # seed 1 average (90+80)/2 = 85, seed 2 (86+84)/2 = 85 -> no spread across seeds
+    assert row.loc["average", "full_std"] == 0.0
+    assert row["n_seeds"].tolist() == [2, 2, 2]
+
+
+def test_wide_table_is_the_paper_layout(cls_results):
+    df = load_results(cls_results)
+    wide = summary_table(df, "cls", ["mbert", "full"], wide=True, labels={"full": "Ours", "mbert": "MBERT"})
+    assert wide.columns.tolist() == ["variant", "de-books", "fr-books", "average"]
+    assert wide["variant"].tolist() == ["MBERT", "Ours"]
+    assert wide.iloc[1].tolist() == ["Ours", 88.0, 82.0, 85.0]
+
+
+def test_single_seed_std_is_undefined_and_written_as_na(tmp_path):
+    df = load_results(
+        [_write(tmp_path, task="conll", target="de", variant="full", seed=1, stage="final", score=0.7651)]
+    )
+    table = summary_table(df, "conll", ["full"])
+    assert table.loc[0, "full"] == 76.51
+    assert math.isnan(table.loc[0, "full_std"])
+    out = tmp_path / "results" / "conll_avg.tsv"
+    write_table(table, out)
+    lines = out.read_text().splitlines()
+    assert lines[0].split("\t") == ["target", "full", "full_std", "n_seeds"]
+    assert lines[1].split("\t") == ["de", "76.51", "NA", "1"]
+    assert not list(out.parent.glob(".*tmp"))
+
+
+def _conll_rounds(tmp_path):
+    paths = []
+    stages = {"finetune": 0.7273, "round1-soft": 0.7522, "round1-hard": 0.7640, "round2-soft": 0.7688}
+    for stage, score in stages.items():
+        paths.append(
+            _write(tmp_path, task="conll", target="de", variant="shs", seed=1, stage=stage, score=score, metric="f1")
+        )
+    paths.append(
+        _write(tmp_path, task="conll", target="de", variant="no_st", seed=1, stage="final", score=0.7200, metric="f1")
+    )
+    for label, score in {"0.9": 0.7638, "0.999": 0.7587}.items():
+        paths.append(
+            _write(
+                tmp_path,
+                task="conll",
+                target="de",
+                variant=f"fixed_{label}",
+                seed=1,
+                stage="round1-hard",
+                score=score,
+                metric="f1",
+            )
+        )
+    return load_results(paths)
+
+
+def test_rounds_table_orders_stages_like_training(tmp_path):
+    df = _conll_rounds(tmp_path)
+    assert self_training_stages(df, "conll", "shs") == ["round1-soft", "round1-hard", "round2-soft"]
+    table = rounds_table(df, "conll", "shs")
+    assert table.columns.tolist() == ["target", "baseline", "round1-soft", "round1-hard", "round2-soft"]
+    assert table.iloc[0].tolist() == ["de", 72.73, 75.22, 76.40, 76.88]
+    other = rounds_table(
+        df,
+        "conll",
+        "shs",
+        ["round1-soft"],
+        baseline_variant="no_st",
+        baseline_stage="final",
+        labels={"baseline": "MBERT", "round1-soft": "Soft1"},
+    )
+    assert other.iloc[0].to_dict() == {"target": "de", "MBERT": 72.0, "Soft1": 75.22}
+
+
+def test_thresholds_table(tmp_path):
+    df = _conll_rounds(tmp_path)
+    table = thresholds_table(df, "conll", {"0.9": "fixed_0.9", "0.999": "fixed_0.999", "Ours": "shs"})
+    assert table.columns.tolist() == ["target", "Origin", "0.9", "0.999", "Ours"]
+    assert table.iloc[0].tolist() == ["de", 75.22, 76.38, 75.87, 76.40]
+
+
+def test_build_table_from_workflow_specs(tmp_path):
+    df = _conll_rounds(tmp_path)
+    t8 = build_table(
+        df, "table8", {"kind": "thresholds", "task": "conll", "ours": "shs", "fixed": ["fixed_0.9", "fixed_0.999"]}
+    )
+    assert t8.columns.tolist() == ["target", "Origin", "0.9", "0.999", "Ours"]
+    t9 = build_table(df, "table9", {"kind": "rounds", "task": "conll", "baseline": "no_st", "variant": "shs"})
+    assert t9.iloc[0, 1] == 72.0
+    with pytest.raises(UserError, match=r"tables\.t\.kind"):
+        build_table(df, "t", {"kind": "pie", "task": "conll"})
+    with pytest.raises(UserError, match=r"tables\.t\.variants"):
+        build_table(df, "t", {"kind": "wide", "task": "conll"})
+
+
+def test_load_results_rejects_bad_files(tmp_path):
+    a = _write(tmp_path, task="cls", target="de-dvd", variant="full", seed=1, stage="final", score=0.8)
+    dup = tmp_path / "copy.json"
+    dup.write_text(a.read_text())
+    with pytest.raises(UserError, match="one file per run"):
+        load_results([a, dup])
+    pct = tmp_path / "pct.json"
+    pct.write_text(json.dumps({**json.loads(a.read_text()), "score": 80.0}))
+    with pytest.raises(UserError, match="fraction"):
+        load_results([pct])
+    missing = tmp_path / "missing.json"
+    missing.write_text(json.dumps({"task": "cls"}))
+    with pytest.raises(UserError, match="missing key"):
+        load_results([missing])
+
+
+def test_curve_roundtrip_and_figure(tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    probs = rng.dirichlet([1, 1, 1], size=200)
+    gold = rng.integers(0, 3, size=200)
+    rows = threshold_curve(probs, gold, [0.5, 0.9, 0.999])
+    write_curve(rows, tmp_path / "src.tsv")
+    back = read_curve(tmp_path / "src.tsv")
+    assert back["selected"].tolist() == [r["selected"] for r in rows]
+    png = tmp_path / "fig" / "figure2.png"
+    plot_threshold_curves({"source (en)": back, "target (de)": rows}, png, "CoNLL de", alpha=0.9)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_read_curve_names_missing_columns(tmp_path):
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("threshold\tprecision\n0.5\t0.9\n")
+    with pytest.raises(UserError, match="accuracy"):
+        read_curve(bad)
+
+
+def _load_script(name):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "workflow_scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class _Named(SimpleNamespace):
+    def items(self):
+        return vars(self).items()
+
+
+def test_make_tables_script(tmp_path, cls_results, capsys):
+    script = _load_script("make_tables")
+    out = tmp_path / "results" / "cls_avg.tsv"
+    smk = SimpleNamespace(
+        input=_Named(results=[str(p) for p in cls_results]),
+        params=_Named(tables={"cls_avg": {"kind": "summary", "task": "cls", "variants": ["full", "mbert"]}}),
+        output=_Named(cls_avg=str(out)),
+    )
+    script.main(smk)
+    table = pd.read_csv(out, sep="\t")
+    assert table["target"].tolist() == ["de-books", "fr-books", "average"]
+    smk.params = _Named(tables={"oops": {"kind": "summary", "task": "cls", "variants": ["full"]}})
+    with pytest.raises(SystemExit):
+        script.main(smk)
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_plot_thresholds_script(tmp_path):
+    script = _load_script("plot_thresholds")
+    rows = [
+        {"threshold": t, "accuracy": a, "recall": r, "selected": 1, "total": 1}
+        for t, a, r in [(0.5, 0.9, 1.0), (0.9, 0.95, 0.7), (0.99, 0.99, 0.3)]
+    ]
+    write_curve(rows, tmp_path / "s.tsv")
+    write_curve(rows, tmp_path / "t.tsv")
+    (tmp_path / "alpha.json").write_text(json.dumps({"alpha": 0.9}))
+    png = tmp_path / "f.png"
+    script.plot_thresholds(tmp_path / "s.tsv", tmp_path / "t.tsv", tmp_path / "alpha.json", png, title="x")
+    assert png.stat().st_size > 1000
+    (tmp_path / "alpha.json").write_text(json.dumps({"threshold": 0.9}))
+    with pytest.raises(UserError, match="alpha"):
+        script.plot_thresholds(tmp_path / "s.tsv", tmp_path / "t.tsv", tmp_path / "alpha.json", png)

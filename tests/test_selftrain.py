@@ -1,0 +1,238 @@
+import math
+
+import numpy as np
+import pytest
+
+from xlt.errors import UserError
+from xlt.selftrain import (
+    DEFAULT_THRESHOLDS,
+    FALLBACK_ALPHA,
+    Step,
+    final_stage,
+    final_step,
+    flatten_sentences,
+    init_of,
+    labeler_of,
+    parse_schedule,
+    select_pseudo_labels,
+    select_threshold_by_max_curvature,
+    step_name,
+    teacher_of,
+    threshold_curve,
+    update_source_keep,
+    voters_agree,
+)
+
+# ---------------------------------------------------------------- schedules
+
+
+def test_parse_paper_schedules():
+    assert parse_schedule("SHS") == [Step(1, "soft"), Step(1, "hard"), Step(2, "soft")]
+    assert parse_schedule("SSS") == [Step(1, "soft"), Step(2, "soft"), Step(3, "soft")]
+    assert [step_name(s) for s in parse_schedule("SHSHS")] == [
+        "round1-soft",
+        "round1-hard",
+        "round2-soft",
+        "round2-hard",
+        "round3-soft",
+    ]
+    assert parse_schedule("") == []
+
+
+def test_parse_ignores_case_and_separators():
+    assert parse_schedule("s-h s") == parse_schedule("SHS")
+
+
+@pytest.mark.parametrize("bad", ["H", "SHH", "SX", "HS", "S H H"])
+def test_parse_rejects_invalid_schedule_in_one_line(bad):
+    with pytest.raises(UserError) as err:
+        parse_schedule(bad)
+    message = str(err.value)
+    assert repr(bad) in message and "\n" not in message
+    assert "expected" in message
+
+
+def test_teachers_follow_the_paper():
+    steps = parse_schedule("SHSS")
+    assert teacher_of(steps, 1) == "finetune"
+    assert teacher_of(steps, 2) == "round1-hard"  # hard student of the previous round
+    assert teacher_of(steps, 3) == "round2-soft"  # round 2 has no hard step
+    with pytest.raises(ValueError):
+        teacher_of(steps, 4)
+
+
+def test_students_start_from_base_and_hard_steps_continue_the_soft_student():
+    steps = parse_schedule("SHS")
+    assert init_of(steps, Step(1, "soft")) == "base"
+    assert init_of(steps, Step(1, "hard")) == "round1-soft"
+    assert labeler_of(steps, Step(2, "soft")) == "round1-hard"
+    assert labeler_of(steps, Step(1, "hard")) == "round1-soft"
+
+
+def test_final_step():
+    assert final_step(parse_schedule("SHS")) == Step(2, "soft")
+    assert final_step([]) is None
+    assert final_stage([]) == "finetune"
+    assert final_stage(parse_schedule("SH")) == "round1-hard"
+
+
+# ---------------------------------------------------------------- voters and curves
+
+
+def test_voters_need_agreement_and_every_confidence_above_alpha():
+    probs = np.array(
+        [
+            [[0.95, 0.05], [0.6, 0.4], [0.2, 0.8], [0.97, 0.03]],
+            [[0.92, 0.08], [0.3, 0.7], [0.1, 0.9], [0.85, 0.15]],
+        ]
+    )
+    mask, labels = voters_agree(probs, 0.9)
+    assert mask.tolist() == [True, False, False, False]  # sample 4: second voter only 0.85
+    assert labels.tolist() == [0, -1, -1, -1]
+    mask, labels = voters_agree(probs, 0.7)
+    assert mask.tolist() == [True, False, True, True]
+    assert labels.tolist() == [0, -1, 1, 0]
+
+
+def test_threshold_is_strict():
+    mask, _ = voters_agree(np.array([[0.9, 0.1]]), 0.9)
+    assert not mask.any()
+
+
+def test_threshold_curve_counts_single_model():
+    probs = np.array([[0.55, 0.45], [0.8, 0.2], [0.3, 0.7], [0.02, 0.98], [0.96, 0.04]])
+    gold = np.array([1, 0, 1, 1, 1])
+    rows = threshold_curve(probs, gold, [0.5, 0.75, 0.95, 0.99])
+    assert [r["selected"] for r in rows] == [5, 3, 2, 0]
+    assert rows[0]["accuracy"] == pytest.approx(3 / 5)
+    assert rows[1]["accuracy"] == pytest.approx(2 / 3)  # 0.8 and 0.98 right, 0.96 wrong
+    assert rows[2]["accuracy"] == pytest.approx(1 / 2)
+    assert math.isnan(rows[3]["accuracy"])
+    assert [r["recall"] for r in rows] == [1.0, 0.6, 0.4, 0.0]
+    assert all(r["total"] == 5 for r in rows)
+
+
+def test_threshold_curve_ignores_padding_and_uses_voters():
+    probs = np.array(
+        [
+            [[0.9, 0.1], [0.2, 0.8], [0.99, 0.01]],
+            [[0.8, 0.2], [0.6, 0.4], [0.99, 0.01]],
+        ]
+    )
+    gold = np.array([0, 1, -100])
+    rows = threshold_curve(probs, gold, [0.5, 0.85])
+    assert rows[0]["total"] == 2
+    assert rows[0]["selected"] == 1  # the voters disagree on the second word
+    assert rows[0]["accuracy"] == 1.0
+    assert rows[1]["selected"] == 0
+
+
+def test_flatten_sentences_for_ner_curves():
+    p1 = np.full((2, 3), 1 / 3)
+    p2 = np.eye(3)[[0]]
+    probs, gold = flatten_sentences([p1, p2], [[0, 1], [0]])
+    assert probs.shape == (3, 3) and gold.tolist() == [0, 1, 0]
+    with pytest.raises(ValueError):
+        flatten_sentences([p1], [[0]])
+
+
+# ---------------------------------------------------------------- alpha
+
+
+def test_alpha_at_the_knee_of_a_piecewise_linear_curve():
+    t = np.array(DEFAULT_THRESHOLDS)
+    # flat until 0.9, then rising steeply: the bend is at 0.9 on the non-uniform grid
+    acc = np.where(t <= 0.9, 0.90, 0.90 + 0.8 * (t - 0.9))
+    assert select_threshold_by_max_curvature(t, acc) == 0.9
+    assert select_threshold_by_max_curvature(t, acc, method="curvature") == 0.9
+
+
+def test_concave_knee_needs_the_curvature_estimator():
+    t = np.linspace(0.5, 1.0, 11)
+    acc = np.minimum(0.8 + 0.5 * (t - 0.5), 0.95)  # rises, then flat from t = 0.8
+    assert select_threshold_by_max_curvature(t, acc, method="curvature") == pytest.approx(0.8)
+    # the signed second derivative (Eq. 3 as written) looks for upward bends and finds none here
+    assert select_threshold_by_max_curvature(t, acc) != pytest.approx(0.8)
+
+
+def test_alpha_on_a_logistic_curve():
+    k, c = 40.0, 0.8
+    t = np.linspace(0.5, 0.999, 500)
+    acc = 0.7 + 0.3 / (1 + np.exp(-k * (t - c)))
+    # the logistic's second derivative peaks at c - ln(2 + sqrt 3) / k
+    expected = c - math.log(2 + math.sqrt(3)) / k
+    assert select_threshold_by_max_curvature(t, acc) == pytest.approx(expected, abs=2e-3)
+
+
+def test_alpha_skips_nan_points_and_accepts_unsorted_input():
+    t = np.array([0.999, 0.5, 0.6, 0.7, 0.8, 0.9])
+    acc = np.array([math.nan, 0.9, 0.9, 0.9, 0.9, 0.98])
+    assert select_threshold_by_max_curvature(t, acc) == 0.8
+
+
+def test_alpha_fallback_with_too_few_points():
+    assert select_threshold_by_max_curvature([0.5, 0.9, 0.99], [0.9, math.nan, math.nan]) == FALLBACK_ALPHA
+    assert select_threshold_by_max_curvature([0.5, 0.9], [0.9, 0.95], fallback=0.7) == 0.7
+
+
+def test_smoothing_recovers_the_bend_of_a_noisy_curve():
+    k, c = 40.0, 0.8
+    t = np.linspace(0.5, 0.999, 200)
+    noise = np.random.default_rng(0).normal(0.0, 0.002, len(t))
+    acc = 0.7 + 0.3 / (1 + np.exp(-k * (t - c))) + noise
+    expected = c - math.log(2 + math.sqrt(3)) / k
+    assert abs(select_threshold_by_max_curvature(t, acc) - expected) > 0.05
+    assert select_threshold_by_max_curvature(t, acc, smoothing=21) == pytest.approx(expected, abs=0.03)
+
+
+def test_duplicate_thresholds_rejected():
+    with pytest.raises(ValueError):
+        select_threshold_by_max_curvature([0.5, 0.5, 0.9], [0.1, 0.2, 0.3])
+
+
+# ---------------------------------------------------------------- source filter and pseudo labels
+
+
+def test_source_filter_removes_for_good():
+    keep = update_source_keep(None, [1, 0, 1, 1], [1, 1, 1, 1])
+    assert keep.tolist() == [True, False, True, True]
+    keep = update_source_keep(keep, [1, 1, 0, 1], [1, 1, 1, 1])  # sample 1 right again: stays removed
+    assert keep.tolist() == [True, False, False, True]
+
+
+def test_source_filter_ner_sentence_needs_every_word_right():
+    gold = [["B-PER", "O"], ["O"], ["B-LOC", "I-LOC", "O"]]
+    pred = [["B-PER", "O"], ["B-ORG"], ["B-LOC", "B-LOC", "O"]]
+    assert update_source_keep(None, pred, gold).tolist() == [True, False, False]
+    with pytest.raises(ValueError):
+        update_source_keep(None, [["O"]], [["O", "O"]])
+    with pytest.raises(ValueError):
+        update_source_keep(np.ones(2, bool), [1], [1])
+
+
+def test_pseudo_labels_cls():
+    probs = np.array([[[0.95, 0.05], [0.4, 0.6], [0.01, 0.99]], [[0.93, 0.07], [0.45, 0.55], [0.02, 0.98]]])
+    idx, labels = select_pseudo_labels(probs, 0.9, "cls")
+    assert idx == [0, 2] and labels == [0, 1]
+    idx, labels = select_pseudo_labels(probs, 0.9, "cls", label_list=["negative", "positive"])
+    assert labels == ["negative", "positive"]
+
+
+def test_pseudo_labels_ner_sentence_and_token_modes():
+    tags = ["O", "B-PER", "I-PER"]
+    sure = [0.98, 0.01, 0.01]
+    unsure = [0.5, 0.3, 0.2]
+    per = [0.01, 0.98, 0.01]
+    sentences = [
+        np.array([[sure, per], [sure, per]]),  # two voters, all words confident
+        np.array([[sure, unsure], [sure, unsure]]),
+        np.array([[unsure], [unsure]]),
+        np.zeros((2, 0, 3)),
+    ]
+    idx, out = select_pseudo_labels(sentences, 0.9, "ner", label_list=tags)
+    assert idx == [0] and out == [["O", "B-PER"]]
+    idx, out = select_pseudo_labels(sentences, 0.9, "ner", ner_selection="token", label_list=tags)
+    assert idx == [0, 1]
+    assert out == [["O", "B-PER"], ["O", None]]
+    idx, out = select_pseudo_labels(sentences, 0.9, "conll")
+    assert out == [[0, 1]]

@@ -1,0 +1,25 @@
+"""Snakemake script: mix source and target unlabeled text for BTF, balanced between the two languages."""
+
+from xlt.errors import exit_on_user_error
+from xlt.io import write_jsonl
+from xlt.resample import balance_languages
+from xlt.runtime import read_records, start, texts_of
+from xlt.tasks import input_field
+
+log = start(snakemake, "balance_languages")  # noqa: F821
+
+
+@exit_on_user_error
+def main(sm):
+    p = sm.params
+    field = input_field("sequence" if sm.wildcards.task == "cls" else "token")
+    source = texts_of(read_records(sm.input.source, field))
+    target = texts_of(read_records(sm.input.target, field))
+    mixed = balance_languages(
+        source, target, seed=p.seed, mode=p.mode, source_lang=p.source_language, target_lang=p.target_language
+    )
+    n = write_jsonl(sm.output.corpus, mixed)
+    log.info("source %d + target %d texts -> %d balanced texts (%s)", len(source), len(target), n, p.mode)
+
+
+main(snakemake)  # noqa: F821

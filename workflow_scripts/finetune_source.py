@@ -1,0 +1,24 @@
+"""Snakemake script: fine-tune on the source-language (English) labels."""
+
+from xlt.errors import exit_on_user_error
+from xlt.io import atomic_path
+from xlt.runtime import read_records, record_artifact, start
+from xlt.tasks import input_field, labels_of
+from xlt.train.api import finetune
+
+log = start(snakemake, "finetune_source")  # noqa: F821
+
+
+@exit_on_user_error
+def main(sm):
+    kind = sm.params.kind
+    train = read_records(sm.input.train, input_field(kind))
+    dev = read_records(sm.input.dev, input_field(kind)) if sm.input.get("dev") else None
+    with atomic_path(sm.output.model) as out:
+        metrics = finetune(sm.input.base, train, kind=kind, labels=labels_of(kind), out_dir=out, hp=sm.params.hp,
+                           seed=sm.params.seed, checkpoint_dir=sm.params.checkpoints, dev_examples=dev)
+        record_artifact(out, sm, metrics=metrics, train_examples=len(train))
+    log.info("fine-tuning done: %s", metrics)
+
+
+main(snakemake)  # noqa: F821

@@ -1,0 +1,66 @@
+"""Snakemake script: one Webis-CLS-10 split as JSON lines.
+
+``params.kind == "labelled"``: ``input.review`` (a train or test ``.review`` file) becomes
+``output.data`` with ``{"text", "label"}`` (0 negative, 1 positive; three-star reviews dropped).
+
+``params.kind == "unlabeled"``: ``input.reviews`` (the language-domain ``unlabeled.review``, or the
+language's train files when it is absent and ``params.fallback`` is true) is down-sampled to
+``params.size`` texts with ``params.seed``; ``output.data`` holds ``{"text"}``. ``input.exclude``
+(optional, the language's test files) removes texts that are also test reviews.
+
+``output.info`` records what was read, dropped and sampled, with the inputs' SHA-256.
+"""
+
+import sys
+
+sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+
+import logging  # noqa: E402
+
+from xlt.data.cls import load_cls_split, sample_unlabeled  # noqa: E402
+from xlt.errors import UserError, exit_on_user_error  # noqa: E402
+from xlt.io import provenance, sha256_file, write_json, write_jsonl  # noqa: E402
+
+logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+log = logging.getLogger("prepare_cls")
+
+
+@exit_on_user_error
+def main(smk):
+    kind = smk.params.kind
+    if kind == "labelled":
+        sources = [smk.input.review]
+        records, info = load_cls_split(smk.input.review)
+        log.info(
+            "%s: %d reviews, labels %s, %d three-star dropped",
+            smk.input.review,
+            info["examples"],
+            info["label_counts"],
+            info["dropped_neutral"],
+        )
+    elif kind == "unlabeled":
+        sources = list(smk.input.reviews)
+        exclude = list(smk.input.get("exclude", None) or [])
+        records, info = sample_unlabeled(
+            sources,
+            size=int(smk.params.size),
+            seed=int(smk.params.seed),
+            used_fallback=bool(smk.params.fallback),
+            exclude_paths=exclude,
+        )
+        sources += exclude
+        log.info(
+            "unlabeled pool %s: %d texts, %d sampled (seed %s)",
+            info["pool"],
+            info["pool_size"],
+            info["examples"],
+            info["seed"],
+        )
+    else:
+        raise UserError(f"params.kind {kind!r}: expected 'labelled' or 'unlabeled'")
+    write_jsonl(smk.output.data, records)
+    info["sha256"] = {str(p): sha256_file(p) for p in sources}
+    write_json(smk.output.info, provenance(step="prepare_cls", kind=kind, **info))
+
+
+main(snakemake)  # noqa: F821

@@ -1,0 +1,45 @@
+"""Snakemake script: one CoNLL NER file as JSON lines ``{"tokens", "tags"}`` with IOB2 tags.
+
+``input.conll``: the file; ``params.encoding``: ``auto``, ``utf-8`` or ``latin-1``;
+``output.data``: the sentences (``-DOCSTART-`` lines are not sentences); ``output.info``: encoding,
+tag scheme, sentence and ``-DOCSTART-`` counts, repaired tags, entities by type, the input's SHA-256.
+"""
+
+import sys
+
+sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+
+import logging  # noqa: E402
+
+from xlt.data.conll import read_conll  # noqa: E402
+from xlt.errors import exit_on_user_error  # noqa: E402
+from xlt.io import provenance, sha256_file, write_json, write_jsonl  # noqa: E402
+
+logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+log = logging.getLogger("prepare_conll")
+
+
+@exit_on_user_error
+def main(smk):
+    path = smk.input.conll
+    records, info = read_conll(
+        path, encoding=smk.params.get("encoding", None) or "auto", scheme=smk.params.get("scheme", None) or "auto"
+    )
+    log.info(
+        "%s: %d sentences (+%d -DOCSTART- = %d), %s, %s, %d tags converted, %d repaired, entities %s",
+        path,
+        info["sentences"],
+        info["docstarts"],
+        info["sentences_with_docstart"],
+        info["encoding"],
+        info["scheme"],
+        info["converted"],
+        info["repaired"],
+        info["entities"],
+    )
+    write_jsonl(smk.output.data, records)
+    info["sha256"] = sha256_file(path)
+    write_json(smk.output.info, provenance(step="prepare_conll", **info))
+
+
+main(snakemake)  # noqa: F821

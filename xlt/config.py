@@ -1,0 +1,198 @@
+"""Configuration: validation against the JSON schema, cross-key checks, and the experiment grid.
+
+Every problem is reported as one line naming the key (``tasks.cls.btf.learning_rate``) and what is expected.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from xlt.errors import UserError
+from xlt.plan import variant_chain
+from xlt.selftrain import parse_schedule
+
+TASKS = ("cls", "conll")
+
+# Row labels of the paper's ablation tables.
+PAPER_LABELS = {"full": "Ours", "no_at": "- AT", "no_vm": "- VM", "no_btf": "- BTF", "no_st": "- ST",
+                "mbert": "MBERT", "mbert_wiki": "MBERT-wiki"}
+
+# The paper's tables: which variants and stages each one reads (names refer to config.yaml: variants).
+PAPER_TABLES = {
+    "table3": {"kind": "wide", "task": "cls", "variants": ["mbert", "full"], "labels": PAPER_LABELS},
+    "table4": {"kind": "wide", "task": "conll", "variants": ["mbert", "full"], "labels": PAPER_LABELS},
+    "table5": {"kind": "wide", "task": "cls",
+               "variants": ["full", "no_at", "no_vm", "no_btf", "no_st", "mbert", "mbert_wiki"], "labels": PAPER_LABELS},
+    "table6": {"kind": "wide", "task": "conll",
+               "variants": ["full", "no_at", "no_vm", "no_btf", "no_st", "mbert", "mbert_wiki"], "labels": PAPER_LABELS},
+    "table7": {"kind": "rounds", "task": "conll", "baseline": "no_st", "variant": "soft_rounds"},
+    "table8": {"kind": "thresholds", "task": "conll", "ours": "auto_one_round",
+               "fixed": ["fixed_0.0", "fixed_0.9", "fixed_0.99", "fixed_0.999"]},
+    "table9": {"kind": "rounds", "task": "conll", "baseline": "no_st", "variant": "shshs"},
+}
+
+
+def load_schema() -> dict:
+    text = resources.files("xlt").joinpath("schemas/config.schema.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def _key(path) -> str:
+    return ".".join(str(p) for p in path) or "<top level>"
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    """One line for a schema violation: the key and what is expected there."""
+    key = _key(error.absolute_path)
+    v = error.validator
+    if v == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        allowed = ", ".join(sorted(error.schema.get("properties", {})))
+        return f"config: unknown key {_key(list(error.absolute_path) + [extra[0]])!r} (allowed here: {allowed})"
+    if v == "required":
+        return f"config: {key}: {error.message}"
+    if v == "propertyNames":
+        return f"config: {key}: key {error.instance!r} is not allowed ({error.message})"
+    if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        return f"config: {key} = {error.instance!r} is out of range ({v} {error.validator_value})"
+    if v == "enum":
+        return f"config: {key} = {error.instance!r}; expected one of {error.validator_value}"
+    if v == "type":
+        return f"config: {key} = {error.instance!r}; expected {error.validator_value}"
+    if v == "oneOf":
+        return f"config: {key} = {error.instance!r}; expected {error.schema.get('description', 'a valid value')}"
+    return f"config: {key}: {error.message}"
+
+
+def validate(config: dict) -> dict:
+    """Validate a config dict; raise :class:`UserError` with one line for the first problem found."""
+    if not isinstance(config, dict) or not config:
+        raise UserError("config: empty or not a mapping; expected the keys of config.yaml")
+    validator = jsonschema.Draft202012Validator(load_schema())
+    errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.absolute_path), _key(e.absolute_path)))
+    if errors:
+        raise UserError(_describe(jsonschema.exceptions.best_match(errors)))
+    _cross_checks(config)
+    return config
+
+
+def _cross_checks(config: dict) -> None:
+    variants = config["variants"]
+    thresholds = config["self_training"]["thresholds"]
+    if list(thresholds) != sorted(thresholds):
+        raise UserError("config: self_training.thresholds must be in ascending order")
+    voters = config["self_training"]["voters"]
+    if len(voters["size_offsets"]) < voters["count"]:
+        raise UserError(
+            f"config: self_training.voters.size_offsets has {len(voters['size_offsets'])} entries; "
+            f"expected at least voters.count = {voters['count']}"
+        )
+    for task in TASKS:
+        tcfg = config["tasks"][task]
+        try:
+            parse_schedule(tcfg["self_training"]["schedule"])
+        except UserError as err:
+            raise UserError(f"config: tasks.{task}.self_training.schedule: {err}") from None
+        for name in tcfg["variants"]:
+            if name not in variants:
+                raise UserError(f"config: tasks.{task}.variants names {name!r}, which is not under variants:")
+            try:
+                variant_chain(variants[name], tcfg["self_training"]["schedule"])
+            except UserError as err:
+                raise UserError(f"config: variants.{name}.schedule: {err}") from None
+        if not tcfg["enabled"]:
+            continue
+        for name in config["report"]["main_variants"]:
+            if name not in tcfg["variants"]:
+                raise UserError(f"config: report.main_variants names {name!r}, not in tasks.{task}.variants")
+    conll = config["tasks"]["conll"]
+    if conll["enabled"]:
+        files = config["data"]["conll"]["files"]
+        if "train" not in files.get("en", {}):
+            raise UserError("config: data.conll.files.en.train is required (English training set)")
+        for lang in conll["languages"]:
+            if "test" not in files.get(lang, {}):
+                raise UserError(f"config: data.conll.files.{lang}.test is required for target {lang}")
+            if lang not in config["wikipedia"]["dumps"]:
+                raise UserError(f"config: wikipedia.dumps.{lang} is required (the NER task corpus is harvested from it)")
+    cls = config["tasks"]["cls"]
+    if cls["enabled"] and any(variants[v]["btf"] == "random" for v in cls["variants"]):
+        for lang in cls["languages"]:
+            if normalise_lang(lang) not in config["wikipedia"]["dumps"]:
+                raise UserError(
+                    f"config: wikipedia.dumps.{normalise_lang(lang)} is required "
+                    "(a variant with btf: random samples random Wikipedia text)"
+                )
+    for name in config["report"]["tables"]:
+        spec = PAPER_TABLES[name]
+        task = spec["task"]
+        if not config["tasks"][task]["enabled"]:
+            continue
+        needed = table_variants(spec)
+        missing = [v for v in needed if v not in config["tasks"][task]["variants"]]
+        if missing:
+            raise UserError(f"config: report.tables has {name}, which needs tasks.{task}.variants {missing}")
+    fig = config["report"]["figure2"]
+    if fig is not None and config["tasks"][fig["task"]]["enabled"]:
+        if fig["target"] not in targets(config, fig["task"]):
+            raise UserError(f"config: report.figure2.target {fig['target']!r} is not a target of {fig['task']}")
+        if fig["variant"] not in config["tasks"][fig["task"]]["variants"]:
+            raise UserError(f"config: report.figure2.variant {fig['variant']!r} is not in tasks.{fig['task']}.variants")
+        chain = variant_chain(variants[fig["variant"]], config["tasks"][fig["task"]]["self_training"]["schedule"])
+        if not any(s.kind == "hard" and s.round == fig["round"] for s in chain.steps):
+            raise UserError(
+                f"config: report.figure2: variant {fig['variant']!r} has no hard step in round {fig['round']} "
+                "(the threshold curve is drawn where a threshold is chosen)"
+            )
+
+
+def table_variants(spec: dict) -> list[str]:
+    """The variants a table spec reads."""
+    names = list(spec.get("variants", []))
+    for key in ("baseline", "variant", "ours"):
+        if key in spec:
+            names.append(spec[key])
+    names += spec.get("fixed", [])
+    return list(dict.fromkeys(names))
+
+
+def load(path) -> dict:
+    """Read and validate a YAML config file."""
+    path = Path(path)
+    try:
+        config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"{path}: config file not found") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise UserError(f"{where}: invalid YAML ({getattr(err, 'problem', err)})") from None
+    return validate(config)
+
+
+def normalise_lang(lang: str) -> str:
+    """Configs may call Japanese ``ja`` or ``jp`` (the CLS corpus' folder name); the workflow says ``ja``."""
+    return "ja" if lang == "jp" else lang
+
+
+def targets(config: dict, task: str) -> list[str]:
+    """Target names of a task: ``<lang>-<domain>`` for CLS, ``<lang>`` for CoNLL (empty if disabled)."""
+    tcfg = config["tasks"][task]
+    if not tcfg["enabled"]:
+        return []
+    langs = [normalise_lang(lang) for lang in tcfg["languages"]]
+    if task == "cls":
+        return [f"{lang}-{dom}" for lang in langs for dom in tcfg["domains"]]
+    return langs
+
+
+def split_target(task: str, target: str) -> tuple[str, str | None]:
+    """``de-books`` -> (``de``, ``books``) for CLS; ``de`` -> (``de``, None) for CoNLL."""
+    if task == "cls":
+        lang, _, domain = target.partition("-")
+        return lang, domain
+    return target, None

@@ -1,0 +1,137 @@
+"""``data_stats.tsv``: one row per (task, language, domain, split) of the benchmark files as read.
+
+Counts are those of the loaders (:mod:`xlt.data.cls`, :mod:`xlt.data.conll`), so the table shows what
+the experiments see: examples after three-star reviews are dropped, CoNLL sentences without and with
+the ``-DOCSTART-`` lines (the paper's Table 2 counts CoNLL-2003 with them and CoNLL-2002 Dutch
+without), entities by type after IOB2 normalisation. ``tokens`` are whitespace-separated words
+(CoNLL: the tokens of the file); for Japanese reviews, which have no spaces, ``characters`` is the
+meaningful length. Each row names its source file and the file's SHA-256.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from xlt.data import cls, conll
+from xlt.errors import UserError
+from xlt.io import atomic_path, sha256_file
+
+CLS_TASKS = ("cls",)
+CONLL_TASKS = ("ner", "conll")
+
+STATS_COLUMNS = [
+    "task",
+    "language",
+    "domain",
+    "split",
+    "examples",
+    "sentences_with_docstart",
+    "docstarts",
+    "tokens",
+    "characters",
+    "mean_tokens",
+    "label_negative",
+    "label_positive",
+    "dropped_neutral",
+    "entities_PER",
+    "entities_ORG",
+    "entities_LOC",
+    "entities_MISC",
+    "encoding",
+    "scheme",
+    "source",
+    "sha256",
+]
+
+
+def _mean(total: int, n: int) -> float:
+    return round(total / n, 2) if n else 0.0
+
+
+def cls_row(language: str, domain: str, split: str, path, records: list[dict], info: dict, task: str = "cls") -> dict:
+    """Row for Webis-CLS-10 records ``{"text"[, "label"]}`` read from ``path``."""
+    tokens = sum(len(r["text"].split()) for r in records)
+    row = {
+        "task": task,
+        "language": language,
+        "domain": domain,
+        "split": split,
+        "examples": len(records),
+        "tokens": tokens,
+        "characters": sum(len(r["text"]) for r in records),
+        "mean_tokens": _mean(tokens, len(records)),
+        "source": str(path),
+        "sha256": sha256_file(path),
+    }
+    if records and "label" in records[0]:
+        row["label_negative"] = sum(1 for r in records if r["label"] == 0)
+        row["label_positive"] = sum(1 for r in records if r["label"] == 1)
+        row["dropped_neutral"] = info.get("dropped_neutral", 0)
+    return row
+
+
+def conll_row(
+    language: str, split: str, path, records: list[dict], info: dict, task: str = "ner", domain: str = "-"
+) -> dict:
+    """Row for CoNLL records ``{"tokens", "tags"}`` and the ``info`` of :func:`xlt.data.conll.read_conll`."""
+    tokens = sum(len(r["tokens"]) for r in records)
+    entities = conll.count_entities(records)
+    row = {
+        "task": task,
+        "language": language,
+        "domain": domain,
+        "split": split,
+        "examples": len(records),
+        "sentences_with_docstart": len(records) + info.get("docstarts", 0),
+        "docstarts": info.get("docstarts", 0),
+        "tokens": tokens,
+        "characters": sum(len(t) for r in records for t in r["tokens"]),
+        "mean_tokens": _mean(tokens, len(records)),
+        "encoding": info.get("encoding", ""),
+        "scheme": info.get("scheme", ""),
+        "source": str(path),
+        "sha256": sha256_file(path),
+    }
+    row.update({f"entities_{etype}": n for etype, n in entities.items()})
+    return row
+
+
+def stats_row_for_file(
+    task: str, language: str, domain: str, split: str, path, encoding: str = "auto", scheme: str = "auto"
+) -> dict:
+    """Read one raw benchmark file with the project's loader and build its row.
+
+    ``task`` ``cls`` reads a ``.review`` file (labelled for train/test, texts only for unlabeled);
+    ``ner``/``conll`` reads a CoNLL file with the given encoding.
+    """
+    if task in CLS_TASKS:
+        if split == "unlabeled":
+            records = [{"text": t} for t in (cls.review_text(item) for item in cls.read_reviews(path)) if t]
+            if not records:
+                raise UserError(f"{path}: no <item> reviews (empty split)")
+            info: dict = {}
+        else:
+            records, info = cls.load_cls_split(path)
+        return cls_row(language, domain, split, path, records, info, task=task)
+    if task in CONLL_TASKS:
+        records, info = conll.read_conll(path, encoding=encoding, scheme=scheme)
+        return conll_row(language, split, path, records, info, task=task, domain=domain or "-")
+    raise UserError(f"task {task!r}: expected one of {', '.join(CLS_TASKS + CONLL_TASKS)}")
+
+
+def write_stats_tsv(rows: list[dict], path) -> None:
+    """Write rows under the fixed :data:`STATS_COLUMNS` header (empty cell where a column does not apply)."""
+    unknown = sorted({key for row in rows for key in row} - set(STATS_COLUMNS))
+    if unknown:
+        raise ValueError(f"unknown stats columns: {', '.join(unknown)}")
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=STATS_COLUMNS, delimiter="\t", lineterminator="\n", restval="")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def read_stats_tsv(path) -> list[dict]:
+    """The rows of a stats table as dicts of strings."""
+    with open(Path(path), encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))

@@ -1,0 +1,1 @@
+"""Model code: encoder sources (providers), classification heads and the Voters Module, the classifier."""

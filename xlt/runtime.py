@@ -1,0 +1,86 @@
+"""What every workflow script does first and last: logging into the rule's log, threads, offline hub,
+seeds, and the provenance JSON written next to each model artifact."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from xlt.errors import UserError
+from xlt.io import provenance, read_jsonl, write_json
+
+ARTIFACT_FILE = "xlt_artifact.json"
+
+
+def start(snakemake, name: str) -> logging.Logger:
+    """Send stdout, stderr and logging to the rule's log; pin threads; keep training jobs off the network."""
+    log_path = snakemake.log[0]
+    Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+    stream = open(log_path, "w", buffering=1, encoding="utf-8")
+    sys.stdout = sys.stderr = stream
+    logging.basicConfig(stream=stream, level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s",
+                        force=True)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    threads = max(1, int(getattr(snakemake, "threads", 1) or 1))
+    try:
+        import torch
+
+        torch.set_num_threads(threads)
+    except ImportError:  # pragma: no cover - every environment of this workflow has torch
+        pass
+    log = logging.getLogger(name)
+    log.info("rule %s, wildcards %s, threads %d", getattr(snakemake, "rule", name), dict(snakemake.wildcards), threads)
+    return log
+
+
+def code_version() -> str:
+    """The git commit of the workflow (with '+dirty' when it has local changes), or 'unknown'."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        rev = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
+                             timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return rev + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def record_artifact(model_dir, snakemake, **fields) -> None:
+    """Write ``xlt_artifact.json`` into a model folder: what produced it (rule, inputs, params, metrics)."""
+    params = {k: v for k, v in snakemake.params.items()}
+    info = provenance(
+        rule=getattr(snakemake, "rule", None),
+        wildcards=dict(snakemake.wildcards),
+        inputs={k: _as_list(v) for k, v in snakemake.input.items()},
+        params=params,
+        code=code_version(),
+        **fields,
+    )
+    write_json(Path(model_dir) / ARTIFACT_FILE, json.loads(json.dumps(info, default=str)))
+
+
+def _as_list(value):
+    return [str(v) for v in value] if isinstance(value, (list, tuple)) else str(value)
+
+
+def read_records(path, need: str) -> list[dict]:
+    """Read a prepared JSON-lines file and check that its records carry the field ``need``."""
+    records = read_jsonl(path)
+    if not records:
+        raise UserError(f"{path}: no records; expected a non-empty JSON-lines file")
+    for i, rec in enumerate(records, 1):
+        if need not in rec:
+            raise UserError(f"{path}:{i}: record has no {need!r} field")
+    return records
+
+
+def texts_of(records: list[dict]) -> list[str]:
+    """Plain text of records ({"text"} or {"tokens"}), for MLM."""
+    return [r["text"] if "text" in r else " ".join(r["tokens"]) for r in records]

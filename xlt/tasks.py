@@ -1,0 +1,49 @@
+"""The two tasks of the paper as the training engine sees them: label lists and record fields."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from xlt.data.cls import LABELS as CLS_LABELS
+from xlt.data.conll import LABELS as CONLL_LABELS
+
+KINDS = ("sequence", "token")
+
+
+def labels_of(kind: str) -> list[str]:
+    """Sentiment labels (CLS) or IOB2 entity tags (CoNLL)."""
+    if kind == "sequence":
+        return list(CLS_LABELS)
+    if kind == "token":
+        return list(CONLL_LABELS)
+    raise ValueError(f"kind {kind!r}: expected one of {KINDS}")
+
+
+def input_field(kind: str) -> str:
+    return "text" if kind == "sequence" else "tokens"
+
+
+def gold_ids(kind: str, records: list[dict]):
+    """Gold label ids: one per review (sequence) or, per sentence, one per word (token)."""
+    if kind == "sequence":
+        return np.array([r["label"] for r in records], dtype=np.int64)
+    index = {tag: i for i, tag in enumerate(CONLL_LABELS)}
+    return [[index[t] for t in r["tags"]] for r in records]
+
+
+def predicted_ids(kind: str, probs):
+    """Argmax of the mean over heads: [M, N, C] -> [N], or per sentence [M, L, C] -> [L]."""
+    if kind == "sequence":
+        return np.asarray(probs).mean(axis=0).argmax(axis=-1)
+    return [np.asarray(p).mean(axis=0).argmax(axis=-1).tolist() for p in probs]
+
+
+def mean_over_heads(kind: str, probs):
+    """Soft labels of a teacher: the mean of its heads' (voters') probabilities."""
+    if kind == "sequence":
+        return np.asarray(probs).mean(axis=0)
+    return [np.asarray(p).mean(axis=0) for p in probs]
+
+
+def ids_to_tags(ids_per_sentence) -> list[list[str]]:
+    return [[CONLL_LABELS[i] for i in ids] for ids in ids_per_sentence]

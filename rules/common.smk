@@ -267,6 +267,14 @@ def unlabeled_pool_input(w):
     return cls_unlabeled_pool(w.lang, w.domain)
 
 
+def unlabeled_pool_exclusions(w):
+    """With the train fallback, texts that are also test reviews are left out of the pool."""
+    pool = cls_unlabeled_pool(w.lang, w.domain)
+    if pool == [cls_review_file(w.lang, w.domain, "unlabeled")]:
+        return []
+    return [cls_review_file(w.lang, d, "test") for d in ("books", "dvd", "music")]
+
+
 def conll_input(w):
     return conll_file(w.lang, w.split)
 

@@ -23,6 +23,7 @@ rule prepare_cls_split:
 rule prepare_cls_unlabeled:
     input:
         reviews=unlabeled_pool_input,
+        exclude=unlabeled_pool_exclusions,
     output:
         data=f"{RESULTS}/data/cls/{{lang}}/{{domain}}/unlabeled.jsonl",
         info=f"{RESULTS}/data/cls/{{lang}}/{{domain}}/unlabeled.info.json",
@@ -70,3 +71,18 @@ rule data_stats:
         ENV
     script:
         "../workflow_scripts/data_stats.py"
+
+
+rule conll2003_is_licensed:
+    output:
+        "resources/data/conll2003/{name}",
+    wildcard_constraints:
+        name="eng\\.(train|testa|testb)|deu\\.(train|testa|testb)",
+    log:
+        "logs/conll2003_is_licensed/{name}.log",
+    conda:
+        ENV
+    shell:
+        "echo 'error: resources/data/conll2003/{wildcards.name} is missing. CoNLL-2003 cannot be downloaded: "
+        "build it from the Reuters RCV1 corpus (https://www.clips.uantwerpen.be/conll2003/ner/) and set "
+        "data.conll.files in the config to your copy (docs/datasets.md).' | tee {log} >&2; exit 1"

@@ -51,9 +51,14 @@ rule unpack_cls:
     conda:
         "../envs/xlt.yaml"
     params:
-        dest="resources/data",
-    shell:
-        "tar -xzmvf {input:q} -C {params.dest:q} > {log:q} 2>&1"
+        members=expand(
+            "cls-acl10-unprocessed/{lang}/{domain}/{split}.review",
+            lang=["de", "en", "fr", "jp"],
+            domain=["books", "dvd", "music"],
+            split=["train", "test", "unlabeled"],
+        ),
+    script:
+        "../workflow_scripts/unpack_archive.py"
 
 
 rule download_conll2002:
@@ -98,6 +103,10 @@ rule unpack_conll2002:
     conda:
         "../envs/xlt.yaml"
     params:
-        dest="resources/data",
-    shell:
-        "python -m zipfile -e {input:q} {params.dest:q} > {log:q} 2>&1"
+        members=expand(
+            "conll2002/{lang}.{split}",
+            lang=["esp", "ned"],
+            split=["train", "testa", "testb"],
+        ),
+    script:
+        "../workflow_scripts/unpack_archive.py"

@@ -102,6 +102,7 @@ def test_undecodable_bytes_name_file_and_line(tmp_path):
     ],
 )
 def test_bad_rating_names_the_item_line(tmp_path, item, message):
+    # line 1 is the XML declaration, the first item spans lines 2-6, the second starts on line 7
     path = write_reviews(tmp_path / "train.review", [review(0), item])
     with pytest.raises(UserError, match=f"train.review{message}"):
         load_cls_split(path)

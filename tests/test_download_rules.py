@@ -20,6 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from xlt.data.download import extract_members, redact
+from xlt.errors import UserError
+
 REPO = Path(__file__).resolve().parents[1]
 DOWNLOAD_RULES = REPO / "rules" / "download.smk"
 CLS_FILES = [
@@ -209,3 +212,30 @@ def test_checksum_mismatch_fails_and_leaves_no_archive(server, tmp_path):
     assert not (tmp_path / "resources" / "downloads" / "conll2002.zip").exists()
     log = (tmp_path / "logs" / "download_conll2002" / "conll2002.log").read_text()
     assert f"data.conll.conll2002_sha256: expected {wrong}" in log
+
+
+def test_extract_members_writes_only_the_named_files_and_names_a_missing_one(tmp_path):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name, data in (("./corpus/a.txt", b"alpha"), ("corpus/b.txt", b"beta"), ("corpus/c.txt", b"gamma")):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    archive = tmp_path / "corpus.tar.gz"
+    archive.write_bytes(buf.getvalue())
+
+    extract_members(archive, ["corpus/a.txt", "corpus/c.txt"], [tmp_path / "out" / "a", tmp_path / "out" / "c"])
+    assert (tmp_path / "out" / "a").read_bytes() == b"alpha" and (tmp_path / "out" / "c").read_bytes() == b"gamma"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a", "c"]
+
+    with pytest.raises(UserError, match=r"corpus.tar.gz: 1 expected files are not in the archive, e.g. corpus/d.txt"):
+        extract_members(archive, ["corpus/d.txt"], [tmp_path / "out" / "d"])
+    (tmp_path / "junk.zip").write_bytes(b"not an archive")
+    with pytest.raises(UserError, match="junk.zip: not a zip or tar archive"):
+        extract_members(tmp_path / "junk.zip", ["x"], [tmp_path / "x"])
+
+
+def test_redact_hides_tokens_and_credentials():
+    assert redact("https://user:pw@zenodo.org:443/records/1/files/a.tar.gz?token=abc") == (
+        "https://zenodo.org:443/records/1/files/a.tar.gz?…"
+    )

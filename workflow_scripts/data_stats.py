@@ -1,8 +1,10 @@
-"""Snakemake script: ``results/data_stats.tsv``, one row per raw benchmark file.
+"""Snakemake script: ``results/data_stats.tsv``, one row per (task, language, domain, split).
 
-``input``: the raw files (``.review`` or CoNLL), in the order of ``params.entries``: one dict per file
-with ``task`` (``cls``, or ``ner``/``conll``), ``language``, ``domain`` (``-`` for CoNLL), ``split``
-and, for CoNLL, ``encoding`` (default ``auto``). ``output.tsv``: the table.
+``params.entries``: one dict per raw file, ``{"task"`` (``cls``, or ``conll``/``ner``), ``"lang"``,
+``"domain"`` (None for CoNLL), ``"split"``, ``"path"``, ``"encoding"}`` (CoNLL: ``auto``, ``utf-8``
+or ``latin-1``). The files of a CLS unlabeled pool make one row. Entries without ``"path"`` take
+the input files in order. ``input``: the raw files (declared so that Snakemake tracks them);
+``output.tsv``: the table.
 """
 
 import sys
@@ -11,7 +13,7 @@ sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 
 import logging  # noqa: E402
 
-from xlt.data.stats import stats_row_for_file, write_stats_tsv  # noqa: E402
+from xlt.data.stats import stats_rows, write_stats_tsv  # noqa: E402
 from xlt.errors import UserError, exit_on_user_error  # noqa: E402
 
 logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -20,19 +22,15 @@ log = logging.getLogger("data_stats")
 
 @exit_on_user_error
 def main(smk):
-    paths, entries = list(smk.input), list(smk.params.entries)
-    if len(paths) != len(entries):
-        raise UserError(f"data_stats: {len(paths)} input files but {len(entries)} entries in params.entries")
-    rows = []
-    for path, entry in zip(paths, entries):
-        row = stats_row_for_file(
-            task=entry["task"],
-            language=entry["language"],
-            domain=entry.get("domain") or "-",
-            split=entry["split"],
-            path=path,
-            encoding=entry.get("encoding") or "auto",
-        )
+    entries = [dict(entry) for entry in smk.params.entries]
+    if any("path" not in entry for entry in entries):
+        paths = list(smk.input)
+        if len(paths) != len(entries):
+            raise UserError(f"data_stats: {len(paths)} input files but {len(entries)} entries in params.entries")
+        for entry, path in zip(entries, paths):
+            entry.setdefault("path", path)
+    rows = stats_rows(entries)
+    for row in rows:
         log.info(
             "%s %s %s %s: %d examples (%s)",
             row["task"],
@@ -40,9 +38,8 @@ def main(smk):
             row["domain"],
             row["split"],
             row["examples"],
-            path,
+            row["source"],
         )
-        rows.append(row)
     write_stats_tsv(rows, smk.output.tsv)
 
 

@@ -4,9 +4,10 @@
 ``output.data`` with ``{"text", "label"}`` (0 negative, 1 positive; three-star reviews dropped).
 
 ``params.kind == "unlabeled"``: ``input.reviews`` (the language-domain ``unlabeled.review``, or the
-language's train files when it is absent and ``params.fallback`` is true) is down-sampled to
-``params.size`` texts with ``params.seed``; ``output.data`` holds ``{"text"}``. ``input.exclude``
-(optional, the language's test files) removes texts that are also test reviews.
+language's train files when it is absent and ``params.fallback`` allows it) is down-sampled to
+``params.size`` texts with ``params.seed``; ``output.data`` holds ``{"text"}``. For the train
+fallback, texts that are also test reviews are left out: those of ``input.exclude`` if given, else of
+the ``test.review`` beside each train file.
 
 ``output.info`` records what was read, dropped and sampled, with the inputs' SHA-256.
 """
@@ -17,7 +18,7 @@ sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 
 import logging  # noqa: E402
 
-from xlt.data.cls import load_cls_split, sample_unlabeled  # noqa: E402
+from xlt.data.cls import fallback_exclusions, is_fallback_pool, load_cls_split, sample_unlabeled  # noqa: E402
 from xlt.errors import UserError, exit_on_user_error  # noqa: E402
 from xlt.io import provenance, sha256_file, write_json, write_jsonl  # noqa: E402
 
@@ -40,15 +41,21 @@ def main(smk):
         )
     elif kind == "unlabeled":
         sources = list(smk.input.reviews)
-        exclude = list(smk.input.get("exclude", None) or [])
+        used_fallback = is_fallback_pool(sources)
+        if used_fallback and not smk.params.get("fallback", True):
+            raise UserError(
+                f"data.cls.unlabeled_fallback is false but the unlabeled pool is {', '.join(sources)} "
+                "(expected unlabeled.review files)"
+            )
+        exclude = list(smk.input.get("exclude", None) or []) or (fallback_exclusions(sources) if used_fallback else [])
         records, info = sample_unlabeled(
             sources,
             size=int(smk.params.size),
             seed=int(smk.params.seed),
-            used_fallback=bool(smk.params.fallback),
+            used_fallback=used_fallback,
             exclude_paths=exclude,
         )
-        sources += exclude
+        sources += [str(p) for p in exclude]
         log.info(
             "unlabeled pool %s: %d texts, %d sampled (seed %s)",
             info["pool"],

@@ -24,7 +24,7 @@ import logging
 import random
 import xml.parsers.expat
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from xlt.errors import UserError
 
@@ -57,11 +57,12 @@ def review_path(root, lang: str, domain: str, split: str) -> Path:
     return Path(root) / normalise_lang(lang) / domain / f"{split}.review"
 
 
-def read_reviews(path) -> list[dict]:
+def read_reviews(path, keep: Sequence[str] | None = None) -> list[dict]:
     """Every ``<item>`` of a review file as a dict of its child elements' text (raw, unstripped).
 
-    The key ``"_line"`` holds the line where the item starts, for error messages. Streaming (expat),
-    so the large unlabeled files are read without building a tree.
+    The key ``"_line"`` holds the line where the item starts, for error messages. ``keep`` limits the
+    fields stored (all by default). Streaming (expat), so the large unlabeled files are read without
+    building a tree.
     """
     path = Path(path)
     items: list[dict] = []
@@ -80,12 +81,14 @@ def read_reviews(path) -> list[dict]:
                 raise UserError(f"{path}:{parser.CurrentLineNumber}: element <{name}> inside <items>, expected <item>")
             state["item"] = {"_line": parser.CurrentLineNumber}
         elif depth == 3:
-            state["field"], state["buf"] = name, []
+            state["field"] = name if keep is None or name in keep else None
+            state["buf"] = []
 
     def end(name):
         depth = len(stack)
         if depth == 3 and state["item"] is not None:
-            state["item"].setdefault(state["field"], "".join(state["buf"]))
+            if state["field"] is not None:
+                state["item"].setdefault(state["field"], "".join(state["buf"]))
             state["field"] = None
         elif depth == 2 and state["item"] is not None:
             items.append(state["item"])
@@ -197,34 +200,34 @@ def unlabeled_sources(root, lang: str, domain: str, fallback: bool = True, domai
     return paths, True
 
 
-def _texts(paths: Iterable, text_fields: Sequence[str]) -> set[str]:
-    return {review_text(item, text_fields) for path in paths for item in read_reviews(path)}
+def is_fallback_pool(paths: Sequence) -> bool:
+    """True when the pool is not (only) ``unlabeled.review`` files, i.e. it is the train fallback."""
+    return any(Path(p).name != "unlabeled.review" for p in paths)
 
 
-def sample_unlabeled(
-    paths: Sequence,
-    size: int,
-    seed: int,
-    used_fallback: bool = False,
-    exclude_paths: Sequence = (),
-    text_fields: Sequence[str] = TEXT_FIELDS,
-) -> tuple[list[dict], dict]:
-    """Down-sample the reviews of ``paths`` (labels ignored) to ``size`` texts, seeded.
+def fallback_exclusions(paths: Sequence) -> list[Path]:
+    """The ``test.review`` beside each ``train.review`` of a fallback pool (those that exist)."""
+    tests = dict.fromkeys(Path(p).with_name("test.review") for p in paths if Path(p).name == "train.review")
+    return [p for p in tests if p.exists()]
 
-    Empty texts, repeated texts and texts that also occur in ``exclude_paths`` (the test reviews)
-    are left out first. With fewer than ``size`` texts in the pool, all are used (and a warning says
-    so). Records are ``{"text"}`` in file order.
+
+def build_unlabeled_pool(
+    paths: Sequence, exclude_paths: Sequence = (), text_fields: Sequence[str] = TEXT_FIELDS
+) -> tuple[list[str], dict]:
+    """The distinct non-empty review texts of ``paths`` (labels ignored) that no ``exclude_paths`` review has.
+
+    Returns the texts in file order and the counts of what was left out.
     """
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise UserError(f"unlabeled sample size {size!r}: expected a positive integer")
     if not paths:
         raise UserError("unlabeled pool: no review files given")
-    excluded_texts = _texts(exclude_paths, text_fields)
+    excluded_texts = {
+        review_text(item, text_fields) for path in exclude_paths for item in read_reviews(path, keep=text_fields)
+    }
     pool: list[str] = []
     seen: set[str] = set()
     empty = duplicates = excluded = 0
     for path in paths:
-        for item in read_reviews(path):
+        for item in read_reviews(path, keep=text_fields):
             text = review_text(item, text_fields)
             if not text:
                 empty += 1
@@ -235,17 +238,43 @@ def sample_unlabeled(
             else:
                 seen.add(text)
                 pool.append(text)
-    sources = ", ".join(str(p) for p in paths)
     if not pool:
-        raise UserError(f"{paths[0]}: no reviews for the unlabeled pool (read {sources})")
+        raise UserError(f"{paths[0]}: no reviews for the unlabeled pool (read {', '.join(str(p) for p in paths)})")
+    counts = {"removed_empty": empty, "removed_duplicates": duplicates, "removed_test_duplicates": excluded}
+    return pool, counts
+
+
+def sample_unlabeled(
+    paths: Sequence,
+    size: int,
+    seed: int,
+    used_fallback: bool | None = None,
+    exclude_paths: Sequence | None = None,
+    text_fields: Sequence[str] = TEXT_FIELDS,
+) -> tuple[list[dict], dict]:
+    """Down-sample the reviews of ``paths`` (labels ignored) to ``size`` texts, seeded.
+
+    ``used_fallback`` defaults to whether ``paths`` are train files (:func:`is_fallback_pool`);
+    ``exclude_paths`` defaults, for a fallback pool, to the test files beside them
+    (:func:`fallback_exclusions`). Empty texts, repeated texts and texts that also occur in
+    ``exclude_paths`` are left out first (:func:`build_unlabeled_pool`). With fewer than ``size``
+    texts in the pool, all are used (and a warning says so). Records are ``{"text"}`` in file order.
+    """
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise UserError(f"unlabeled sample size {size!r}: expected a positive integer")
+    if used_fallback is None:
+        used_fallback = is_fallback_pool(paths)
+    if exclude_paths is None:
+        exclude_paths = fallback_exclusions(paths) if used_fallback else []
+    pool, counts = build_unlabeled_pool(paths, exclude_paths, text_fields)
     if used_fallback:
         log.warning(
             "unlabeled.review absent: fallback pool = train reviews with labels dropped from %s "
             "(%d texts; %d identical to a test review and %d repeats left out)",
-            sources,
+            ", ".join(str(p) for p in paths),
             len(pool),
-            excluded,
-            duplicates,
+            counts["removed_test_duplicates"],
+            counts["removed_duplicates"],
         )
     if size >= len(pool):
         if size > len(pool):
@@ -263,9 +292,7 @@ def sample_unlabeled(
         "size": size,
         "seed": seed,
         "examples": len(records),
-        "removed_empty": empty,
-        "removed_duplicates": duplicates,
-        "removed_test_duplicates": excluded,
+        **counts,
         "text_fields": list(text_fields),
     }
     return records, info

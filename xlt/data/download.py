@@ -1,4 +1,4 @@
-"""Fetch one URL to a file, atomically, and report its size and digests.
+"""Fetch one URL to a file, atomically, and report its size and digests; unpack named archive members.
 
 Used by the workflow's download rules (``rules/download.smk``), which add Snakemake's ``retries:``
 and the ``ensure(sha256=...)``/``ensure(md5=...)`` check on the result. A failed or truncated transfer
@@ -7,11 +7,17 @@ raises :class:`~xlt.errors.UserError` with one line and leaves nothing at the de
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import shutil
+import tarfile
 import urllib.error
 import urllib.parse
 import urllib.request
+import zipfile
+import zlib
 from pathlib import Path
+from typing import Sequence
 
 from xlt.errors import UserError
 from xlt.io import atomic_path
@@ -71,3 +77,51 @@ def check_digest(
         f"not verified ({sha256_key} and {md5_key} are null): computed sha256 {info['sha256']}, "
         f"md5 {info['md5']}; put one in the config to verify later downloads"
     )
+
+
+def _member_name(name: str) -> str:
+    while name.startswith("./"):
+        name = name[2:]
+    return name
+
+
+def extract_members(archive, members: Sequence[str], outputs: Sequence) -> None:
+    """Write each named member of a ``.zip`` or ``.tar(.gz)`` archive to its output path, atomically.
+
+    Only the named members are written, each to the path given for it; a member missing from the
+    archive is a :class:`UserError` that names it.
+    """
+    archive = Path(archive)
+    if len(members) != len(outputs):
+        raise ValueError(f"{len(members)} members but {len(outputs)} outputs")
+    wanted = {_member_name(m): Path(out) for m, out in zip(members, outputs)}
+    found: set[str] = set()
+
+    def write(name, fileobj):
+        with atomic_path(wanted[name]) as tmp, open(tmp, "wb") as fh:
+            shutil.copyfileobj(fileobj, fh)
+        found.add(name)
+
+    try:
+        if zipfile.is_zipfile(archive):
+            with zipfile.ZipFile(archive) as zf:
+                for info in zf.infolist():
+                    name = _member_name(info.filename)
+                    if name in wanted and not info.is_dir():
+                        with zf.open(info) as src:
+                            write(name, src)
+        elif tarfile.is_tarfile(archive):
+            with tarfile.open(archive, "r:*") as tar:
+                for info in tar:
+                    name = _member_name(info.name)
+                    if name in wanted and info.isfile():
+                        write(name, tar.extractfile(info))
+        else:
+            raise UserError(f"{archive}: not a zip or tar archive")
+    except FileNotFoundError:
+        raise UserError(f"{archive}: file not found") from None
+    except (zipfile.BadZipFile, tarfile.TarError, gzip.BadGzipFile, zlib.error, EOFError) as err:
+        raise UserError(f"{archive}: damaged archive ({err})") from None
+    missing = [m for m in wanted if m not in found]
+    if missing:
+        raise UserError(f"{archive}: {len(missing)} expected files are not in the archive, e.g. {missing[0]}")

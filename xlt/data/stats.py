@@ -6,6 +6,10 @@ the ``-DOCSTART-`` lines (the paper's Table 2 counts CoNLL-2003 with them and Co
 without), entities by type after IOB2 normalisation. ``tokens`` are whitespace-separated words
 (CoNLL: the tokens of the file); for Japanese reviews, which have no spaces, ``characters`` is the
 meaningful length. Each row names its source file and the file's SHA-256.
+
+The unlabeled split of a CLS target is its pool before down-sampling: ``unlabeled.review``, or the
+fallback pool of the language's train reviews (labels dropped; texts that are also test reviews and
+repeats left out), marked in ``unlabeled_pool`` and listing every source file and digest.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ STATS_COLUMNS = [
     "label_negative",
     "label_positive",
     "dropped_neutral",
+    "unlabeled_pool",
     "entities_PER",
     "entities_ORG",
     "entities_LOC",
@@ -49,8 +54,14 @@ def _mean(total: int, n: int) -> float:
     return round(total / n, 2) if n else 0.0
 
 
+def _sources(path) -> tuple[str, str]:
+    paths = [path] if isinstance(path, (str, Path)) else list(path)
+    return ";".join(str(p) for p in paths), ";".join(sha256_file(p) for p in paths)
+
+
 def cls_row(language: str, domain: str, split: str, path, records: list[dict], info: dict, task: str = "cls") -> dict:
-    """Row for Webis-CLS-10 records ``{"text"[, "label"]}`` read from ``path``."""
+    """Row for Webis-CLS-10 records ``{"text"[, "label"]}`` read from ``path`` (one file or several)."""
+    source, digest = _sources(path)
     tokens = sum(len(r["text"].split()) for r in records)
     row = {
         "task": task,
@@ -61,9 +72,11 @@ def cls_row(language: str, domain: str, split: str, path, records: list[dict], i
         "tokens": tokens,
         "characters": sum(len(r["text"]) for r in records),
         "mean_tokens": _mean(tokens, len(records)),
-        "source": str(path),
-        "sha256": sha256_file(path),
+        "source": source,
+        "sha256": digest,
     }
+    if "pool" in info:
+        row["unlabeled_pool"] = info["pool"]
     if records and "label" in records[0]:
         row["label_negative"] = sum(1 for r in records if r["label"] == 0)
         row["label_positive"] = sum(1 for r in records if r["label"] == 1)
@@ -107,17 +120,48 @@ def stats_row_for_file(
     """
     if task in CLS_TASKS:
         if split == "unlabeled":
-            records = [{"text": t} for t in (cls.review_text(item) for item in cls.read_reviews(path)) if t]
-            if not records:
-                raise UserError(f"{path}: no <item> reviews (empty split)")
-            info: dict = {}
-        else:
-            records, info = cls.load_cls_split(path)
+            return unlabeled_pool_row(language, domain, [path], task=task)
+        records, info = cls.load_cls_split(path)
         return cls_row(language, domain, split, path, records, info, task=task)
     if task in CONLL_TASKS:
         records, info = conll.read_conll(path, encoding=encoding, scheme=scheme)
         return conll_row(language, split, path, records, info, task=task, domain=domain or "-")
     raise UserError(f"task {task!r}: expected one of {', '.join(CLS_TASKS + CONLL_TASKS)}")
+
+
+def unlabeled_pool_row(language: str, domain: str, paths, task: str = "cls") -> dict:
+    """Row for the unlabeled pool of a CLS target, before down-sampling (see the module docstring)."""
+    used_fallback = cls.is_fallback_pool(paths)
+    exclude = cls.fallback_exclusions(paths) if used_fallback else []
+    pool, _ = cls.build_unlabeled_pool(paths, exclude)
+    info = {"pool": "train-fallback" if used_fallback else "unlabeled"}
+    return cls_row(language, domain, "unlabeled", paths, [{"text": t} for t in pool], info, task=task)
+
+
+def stats_rows(entries: list[dict]) -> list[dict]:
+    """One row per (task, language, domain, split) of ``entries``.
+
+    An entry is ``{"task", "lang" (or "language"), "domain", "split", "path", "encoding"}``; the
+    entries of a CLS unlabeled split are the files of its pool and make one row.
+    """
+    groups: dict[tuple, list[dict]] = {}
+    for entry in entries:
+        language = entry.get("lang", entry.get("language"))
+        key = (entry["task"], language, entry.get("domain") or "-", entry["split"])
+        groups.setdefault(key, []).append(entry)
+    rows = []
+    for (task, language, domain, split), group in groups.items():
+        paths = [entry["path"] for entry in group]
+        if task in CLS_TASKS and split == "unlabeled":
+            rows.append(unlabeled_pool_row(language, domain, paths, task=task))
+        elif len(paths) > 1:
+            raise UserError(
+                f"data_stats: {len(paths)} files for {task} {language} {domain} {split}: {', '.join(paths)}"
+            )
+        else:
+            encoding = group[0].get("encoding") or "auto"
+            rows.append(stats_row_for_file(task, language, domain, split, paths[0], encoding=encoding))
+    return rows
 
 
 def write_stats_tsv(rows: list[dict], path) -> None:

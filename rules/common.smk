@@ -421,21 +421,11 @@ def data_stats_inputs(w):
     return {"files": sorted({e["path"] for e in data_stats_entries()})}
 
 
-def mapping_resources():
+def mapping_resources(w):
     """Files the configured English -> target title mapping reads (none for the online API)."""
-    wiki = config["wikipedia"]
-    method = wiki["mapping"]
-    if method == "langlinks":
-        files = [wiki["langlinks_sql"], wiki["page_sql"] or wiki["english_dump"]]
-    elif method == "wikidata":
-        files = list(wiki["wikidata_json"]) + ([wiki["english_dump"]] if wiki["english_dump"] else [])
-    elif method == "inline":
-        files = [wiki["english_dump"]]
-    else:
-        files = []
-    if any(f is None for f in files):
-        raise UserError(f"config: wikipedia.mapping is {method!r}, which needs the files it reads to be set")
-    return files
+    from xlt.wiki.mapping import mapping_resources as files_of_mapping
+
+    return files_of_mapping(config["wikipedia"], w.lang)
 
 
 def base_model_texts():

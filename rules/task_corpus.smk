@@ -48,7 +48,7 @@ rule extract_entities:
 rule map_entity_titles:
     input:
         entities=f"{RESULTS}/corpus/conll/entities.tsv",
-        resources=mapping_resources(),
+        resources=mapping_resources,
     output:
         titles=f"{RESULTS}/corpus/conll/{{lang}}/titles.tsv",
     params:

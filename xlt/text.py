@@ -32,9 +32,7 @@ _HIRAGANA = "\u3041-\u309f"
 _KATAKANA = "\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f"
 _LATIN = "A-Za-z\uff21-\uff3a\uff41-\uff5a\u00c0-\u024f"
 _DIGITS = "0-9\uff10-\uff19"
-_JA_TOKEN = re.compile(
-    f"[{_KANJI}]+|[{_HIRAGANA}]+|[{_KATAKANA}]+|[{_LATIN}]+|[{_DIGITS}]+(?:[.,][{_DIGITS}]+)*|\\S"
-)
+_JA_TOKEN = re.compile(f"[{_KANJI}]+|[{_HIRAGANA}]+|[{_KATAKANA}]+|[{_LATIN}]+|[{_DIGITS}]+(?:[.,][{_DIGITS}]+)*|\\S")
 _HAN_TOKEN = re.compile(f"[{_KANJI}]|[{_LATIN}]+|[{_DIGITS}]+(?:[.,][{_DIGITS}]+)*|\\S")
 
 

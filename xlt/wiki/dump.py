@@ -12,15 +12,17 @@ known, the line or byte offset.
 
 Wikitext to text (:func:`wikitext_to_text`) keeps what a reader sees in the article's running text:
 link text stays, while templates, references, tables, files, categories, interlanguage links, lists,
-headings and comments go. Only prose paragraphs are handed to ``mwparserfromhell``, and paragraphs made
-of plain words and simple links are converted by a fast path that gives the same result
-(:func:`paragraph_to_text`), because the parser is the slowest step of a harvest.
+headings and comments go. Non-prose blocks are cut out line by line first (:func:`prose_paragraphs`);
+templates are then removed by pattern, and paragraphs left with nothing but words, links, entities and
+inline tags take a fast path that gives the same text as ``mwparserfromhell``, which converts all other
+paragraphs (:func:`paragraph_to_text`) -- the parser is the slowest step of a harvest.
 """
 
 from __future__ import annotations
 
 import bz2
 import gzip
+import html
 import logging
 import lzma
 import queue
@@ -45,11 +47,13 @@ __all__ = [
     "prose_paragraphs",
     "paragraph_to_text",
     "wikitext_to_text",
+    "drop_templates",
     "is_namespaced_link",
 ]
 
 _CHUNK = 1 << 20  # bytes handed from the decompressing thread to the parser
-_QUEUE = 8  # chunks in flight: memory stays bounded
+_FEED = 1 << 16  # bytes fed to the XML parser at a time
+_QUEUE = 4  # chunks in flight: memory stays bounded
 
 
 class Page(NamedTuple):
@@ -66,7 +70,7 @@ class Page(NamedTuple):
 # Opening and streaming
 
 
-def _detect(path: Path, head: bytes) -> str:
+def _detect(head: bytes) -> str:
     if head.startswith(b"BZh"):
         return "bz2"
     if head.startswith(b"\xfd7zXZ\x00"):
@@ -89,7 +93,7 @@ def open_dump(path):
         raise UserError(f"{path}: file not found") from None
     except OSError as err:
         raise UserError(f"{path}: cannot open ({err.strerror})") from None
-    kind = _detect(path, raw.peek(6)[:6] if hasattr(raw, "peek") else b"")
+    kind = _detect(raw.peek(6)[:6])
     if kind == "bz2":
         return bz2.BZ2File(raw), raw
     if kind == "xz":
@@ -110,9 +114,11 @@ def _read_chunks(path: Path, read_ahead: bool) -> Iterator[bytes]:
     """
     stream, raw = open_dump(path)
 
+    read_some = getattr(stream, "read1", stream.read)  # read1: what is decoded so far, even if the rest is cut
+
     def read() -> bytes:
         try:
-            return stream.read(_CHUNK)
+            return read_some(_CHUNK)
         except EOFError:
             raise _Truncated() from None
         except (OSError, lzma.LZMAError, ValueError) as err:
@@ -166,6 +172,9 @@ def _read_chunks(path: Path, read_ahead: bool) -> Iterator[bytes]:
         raw.close()
 
 
+_TAG_NAMES = ("page", "title", "ns", "id", "redirect", "revision", "text", "siteinfo", "namespace")
+
+
 def _local(tag: str) -> str:
     return tag.rpartition("}")[2]
 
@@ -188,27 +197,50 @@ def iter_pages(path, *, read_ahead: bool = True) -> Iterator[Page]:
 
     Works for export formats 0.3 to 0.11: where a page has no ``<ns>`` element (old exports), the
     namespace comes from the title's prefix and the dump's ``<siteinfo>``; where it has no
-    ``<redirect>`` element, a ``#REDIRECT [[...]]`` text marks a redirect.
+    ``<redirect>`` element, a ``#REDIRECT [[...]]`` text marks a redirect. With several revisions per
+    page (history dumps) the last one's text is used.
     """
     path = Path(path)
     parser = ET.XMLPullParser(events=("start", "end"))
     root = None
+    tags: dict[str, str] = {}
     ns_by_prefix: dict[str, int] = {}
-    title = ns = page_id = redirect = text = None
-    in_revision = False
     pages = 0
 
-    def position() -> str:
-        return f"{path}: after {pages} complete pages"
-
-    def events():
-        nonlocal root
+    def handle() -> Iterator[Page]:
+        nonlocal root, pages
         for event, elem in parser.read_events():
             if root is None:
                 root = elem
-                if _local(elem.tag) != "mediawiki":
-                    raise UserError(f"{path}:1: expected a MediaWiki XML dump (<mediawiki>), found <{_local(elem.tag)}>")
-            yield event, elem
+                ns_uri = elem.tag[: elem.tag.index("}") + 1] if elem.tag.startswith("{") else ""
+                if elem.tag[len(ns_uri) :] != "mediawiki":
+                    raise UserError(
+                        f"{path}:1: expected a MediaWiki XML dump (<mediawiki>), found <{_local(elem.tag)}>"
+                    )
+                tags.update({name: ns_uri + name for name in _TAG_NAMES})
+                continue
+            if event != "end":
+                continue
+            if elem.tag == tags["page"]:
+                title = elem.findtext(tags["title"]) or ""
+                ns = _int(elem.findtext(tags["ns"]))
+                if ns is None:
+                    prefix, sep, _ = title.partition(":")
+                    ns = ns_by_prefix.get(prefix.strip().casefold(), 0) if sep else 0
+                redirect_el = elem.find(tags["redirect"])
+                redirect = redirect_el.get("title") if redirect_el is not None else None
+                revisions = elem.findall(tags["revision"])
+                text = (revisions[-1].findtext(tags["text"]) if revisions else None) or ""
+                if redirect is None and text[:1] in ("#", " ", "\n") and text.lstrip()[:1] == "#":
+                    redirect = redirect_target_from_text(text)
+                pages += 1
+                yield Page(title, ns, _int(elem.findtext(tags["id"])), redirect, text)
+                root.clear()
+            elif elem.tag == tags["siteinfo"]:
+                for item in elem.iter(tags["namespace"]):
+                    key = _int(item.get("key"))
+                    if key is not None and item.text:
+                        ns_by_prefix[item.text.strip().casefold()] = key
 
     chunks = _read_chunks(path, read_ahead)
     truncated = None
@@ -221,63 +253,32 @@ def iter_pages(path, *, read_ahead: bool = True) -> Iterator[Page]:
             except _Truncated:
                 truncated = "the compressed stream ends early"
                 break
-            try:
-                parser.feed(chunk)
-            except ET.ParseError as err:
-                line, col = err.position
-                raise UserError(f"{path}:{line}: not well-formed XML at column {col} ({_reason(err)})") from None
-            for event, elem in events():
-                tag = _local(elem.tag)
-                if event == "start":
-                    if tag == "page":
-                        title = ns = page_id = redirect = text = None
-                    elif tag == "revision":
-                        in_revision = True
-                    elif tag == "redirect":
-                        redirect = elem.get("title")
-                    continue
-                if tag == "title":
-                    title = elem.text or ""
-                elif tag == "ns":
-                    ns = _int(elem.text)
-                elif tag == "id" and not in_revision and page_id is None:
-                    page_id = _int(elem.text)
-                elif tag == "text" and in_revision:
-                    text = elem.text or ""
-                elif tag == "revision":
-                    in_revision = False
-                    elem.clear()
-                elif tag == "namespace":
-                    key = _int(elem.get("key"))
-                    if key is not None and elem.text:
-                        ns_by_prefix[elem.text.strip().casefold()] = key
-                elif tag == "page":
-                    if ns is None:
-                        prefix, sep, _ = (title or "").partition(":")
-                        ns = ns_by_prefix.get(prefix.strip().casefold(), 0) if sep else 0
-                    if redirect is None and text and text.lstrip()[:1] == "#":
-                        redirect = redirect_target_from_text(text)
-                    pages += 1
-                    yield Page(title or "", ns, page_id, redirect, text or "")
-                    root.clear()
-        if root is None and truncated is None:
-            try:
-                parser.close()
-            except ET.ParseError as err:
-                line, col = err.position
-                raise UserError(f"{path}:{line}: expected a MediaWiki XML dump ({_reason(err)})") from None
-            raise UserError(f"{path}: expected a MediaWiki XML dump, found no <mediawiki> element")
+            # small slices keep the parsed-but-unread elements few (memory stays constant)
+            for start in range(0, len(chunk), _FEED):
+                try:
+                    parser.feed(chunk[start : start + _FEED])
+                    yield from handle()
+                except ET.ParseError as err:
+                    line, col = err.position
+                    if root is None:
+                        raise UserError(f"{path}:{line}: expected a MediaWiki XML dump ({_reason(err)})") from None
+                    raise UserError(f"{path}:{line}: not well-formed XML at column {col} ({_reason(err)})") from None
         if truncated is None:
             try:
                 parser.close()
-                for _ in events():
-                    pass
+                yield from handle()
             except ET.ParseError as err:
+                if root is None:
+                    raise UserError(
+                        f"{path}:{err.position[0]}: expected a MediaWiki XML dump ({_reason(err)})"
+                    ) from None
                 truncated = f"the XML ends early ({_reason(err)} at line {err.position[0]})"
         if truncated is not None:
             if root is None:
-                raise UserError(f"{path}: cut off before any page ({truncated})")
+                raise UserError(f"{path}: cut off before the first page ({truncated})")
             log.warning("%s: dump cut off, %s; kept the %d complete pages", path, truncated, pages)
+        elif root is None:
+            raise UserError(f"{path}: expected a MediaWiki XML dump, found no <mediawiki> element")
     finally:
         chunks.close()
 
@@ -311,31 +312,42 @@ def iter_articles(path, *, read_ahead: bool = True, counts: dict | None = None) 
 # --------------------------------------------------------------------------------------------------
 # Wikitext to plain text
 
-#: Namespaces whose links do not show in the running text: files and categories (English and the
-#: CoNLL/CLS target languages), and other wikis.
+#: Namespaces whose links do not show in the running text: files and categories, in English and the
+#: CoNLL/CLS target languages. Links to other languages' pages (``[[de:Berlin]]``) do not show either.
 _HIDDEN_LINK_PREFIXES = frozenset(
     p.casefold()
     for p in (
-        "File", "Image", "Media", "Category",  # en
-        "Datei", "Bild", "Kategorie",  # de
-        "Archivo", "Imagen", "Categoría", "Anexo",  # es
-        "Bestand", "Afbeelding", "Categorie",  # nl
-        "Fichier", "Catégorie",  # fr
-        "ファイル", "画像", "カテゴリ",  # ja
-        "wikt", "wiktionary", "commons", "s", "q", "n", "b", "v", "voy", "species", "wikisource",
-        "wikiquote", "wikibooks", "wikinews", "wikiversity", "wikivoyage", "d", "wikidata", "meta", "m",
-        "mw", "w", "wikipedia", "user", "benutzer", "usuario", "help", "hilfe", "ayuda", "template",
-        "vorlage", "plantilla", "portal", "special", "spezial", "especial",
+        "File",
+        "Image",
+        "Media",
+        "Category",  # en
+        "Datei",
+        "Bild",
+        "Kategorie",  # de
+        "Archivo",
+        "Imagen",
+        "Categoría",  # es
+        "Bestand",
+        "Afbeelding",
+        "Categorie",  # nl
+        "Fichier",
+        "Catégorie",  # fr
+        "ファイル",
+        "画像",
+        "カテゴリ",  # ja
     )
 )
 _LANG_PREFIX = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]+)*$")
 
 
 def is_namespaced_link(target: str) -> bool:
-    """Whether a link target points to a file, category, other wiki or another language's page."""
+    """Whether a link does not show in the text: a file, a category or another language's page.
+
+    A leading colon (``[[:Category:X]]``, ``[[:de:Berlin]]``) makes a link an ordinary visible one.
+    """
     target = target.lstrip()
     if target.startswith(":"):
-        target = target[1:].lstrip()
+        return False
     prefix, sep, _ = target.partition(":")
     if not sep:
         return False
@@ -360,7 +372,7 @@ def _closes_at_end(line: str) -> bool:
     for m in _BRACES.finditer(line):
         depth += 1 if m.group() == "{{" else -1
         if depth == 0:
-            return not line[m.end():].strip()
+            return not line[m.end() :].strip()
     return False
 
 
@@ -369,8 +381,9 @@ def prose_paragraphs(wikitext: str) -> list[str]:
 
     Comments, references and non-prose blocks (galleries, math, ``<table>``...) are removed first;
     then, line by line, wiki tables (``{| ... |}``), templates standing on their own lines
-    (infoboxes, navigation boxes), headings, list items, file and category lines are dropped. A template
-    that opens inside a prose line and spans several lines stays with that paragraph.
+    (infoboxes, navigation boxes), headings, list items, file and category lines are dropped.
+    Consecutive prose lines form one paragraph (a single line break does not end a paragraph in
+    MediaWiki), and a template that opens inside a prose line and spans several lines stays with it.
     """
     text = _PRESTRIP.sub("", wikitext)
     out: list[list[str]] = []
@@ -409,46 +422,96 @@ def prose_paragraphs(wikitext: str) -> list[str]:
         depth = max(0, balance)
         if skip:
             cur = None
-            continue
-        cur = [line]
-        out.append(cur)
+        elif cur is not None:  # consecutive lines form one paragraph, as MediaWiki renders them
+            cur.append(line)
+        else:
+            cur = [line]
+            out.append(cur)
     return ["\n".join(p) for p in out]
 
 
 _SIMPLE_LINK = re.compile(r"\[\[([^\[\]|{}<>\n]+)(?:\|([^\[\]{}<>\n]*))?\]\]")
+_EXTERNAL_LINK = re.compile(r"\[(?:https?:|ftp:)?//[^\s\[\]<>]+(?:[ \t]+([^\[\]\n]*))?\]")
+_INNER_TEMPLATE = re.compile(r"\{\{[^{}]*\}\}")
+_BR = re.compile(r"<br\s*/?\s*>", re.IGNORECASE)
+_INLINE_TAGS = (
+    "small|big|sup|sub|span|abbr|u|s|del|ins|font|center|div|b|i|em|strong|cite|q|var|kbd|tt|bdi|bdo|mark|time"
+)
+_INLINE_TAG = re.compile(rf"</?(?:{_INLINE_TAGS})(?:\s[^<>]*)?>", re.IGNORECASE)
 _STYLE = re.compile(r"'{2,}")
 _MAGIC = re.compile(r"__[A-Z]+__")
-_SPACES = re.compile(r"\s+")
 _EMPTY_PARENS = re.compile(r"\(\s*[,;:]?\s*\)|\[\s*\]")
+_DANGLING_COMMA = re.compile(r"[,;]\s*\)|\(\s*[,;]\s*")
 _SPACE_BEFORE_PUNCT = re.compile(r" +([,.;:!?)])")
 
 
+_LEFTOVER_MARKS = ("( ", "()", "(,", "(;", "(:", ",)", ", )", ";)", "; )", "[]", "[ ]")
+_SPACE_PUNCT_MARKS = (" ,", " .", " ;", " :", " !", " ?", " )")
+
+
 def _finish(text: str) -> str:
-    text = _STYLE.sub("", text)
-    text = _MAGIC.sub("", text)
-    text = _SPACES.sub(" ", text)
-    text = _EMPTY_PARENS.sub("", text)
-    text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
-    return _SPACES.sub(" ", text).strip()
+    """Drop bold/italic quotes and magic words, collapse white space, tidy what dropped templates left.
+
+    Substring tests guard every pattern, so most paragraphs pass with a few fast scans.
+    """
+    if "''" in text:
+        text = _STYLE.sub("", text)
+    if "__" in text:
+        text = _MAGIC.sub("", text)
+    text = " ".join(text.split())
+    if any(mark in text for mark in _LEFTOVER_MARKS):  # "Berlin (, ) is" after a dropped template
+        text = _EMPTY_PARENS.sub("", text)
+        text = _DANGLING_COMMA.sub(lambda m: ")" if ")" in m.group() else "(", text)
+        text = " ".join(text.split())
+    if any(mark in text for mark in _SPACE_PUNCT_MARKS):
+        text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    return text
+
+
+def drop_templates(wikitext: str) -> str:
+    """Remove templates, innermost first (they show nothing in the running text)."""
+    while "{{" in wikitext:
+        shorter = _INNER_TEMPLATE.sub("", wikitext)
+        if shorter == wikitext:
+            break
+        wikitext = shorter
+    return wikitext
+
+
+def _link_text(target: str, label: str | None) -> str:
+    if label is not None and label.strip():
+        return label
+    return target.strip().lstrip(":")
+
+
+_LABELLED_LINK = re.compile(r"\[\[[^\[\]|{}<>\n]+\|([^\[\]{}<>\n]*?[^\s\[\]{}<>\n][^\[\]{}<>\n]*?)\]\]")
+_BARE_LINK = re.compile(r"\[\[\s*:?([^\[\]|{}<>\n]*?)\s*(?:\|\s*)?\]\]")
+_PREFIXED_LINK = re.compile(r"\[\[([^\[\]|{}<>\n]*?):")
 
 
 def _fast_path(paragraph: str) -> str | None:
-    """Plain text of a paragraph made only of words, bold/italic quotes and simple links, else None."""
-    if "{" in paragraph or "<" in paragraph or "&" in paragraph or "}" in paragraph:
+    """Plain text of a paragraph holding only words, bold/italic quotes, simple links, external links,
+    HTML entities and inline formatting tags (after templates are dropped); ``None`` for anything
+    else, which goes to ``mwparserfromhell``."""
+    if "{" in paragraph or "}" in paragraph:
         return None
-    failed = False
-
-    def link(m: re.Match) -> str:
-        nonlocal failed
-        target, label = m.group(1), m.group(2)
-        if is_namespaced_link(target):
-            failed = True
-            return ""
-        return label if label else target.lstrip(":")
-
-    out = _SIMPLE_LINK.sub(link, paragraph)
-    if failed or "[" in out or "]" in out or "://" in out:
+    out = paragraph
+    if "[[" in out:
+        if ":" in out and any(is_namespaced_link(p + ":") for p in _PREFIXED_LINK.findall(out)):
+            return None
+        out = _BARE_LINK.sub(r"\1", _LABELLED_LINK.sub(r"\1", out))
+    if "[" in out:
+        out = _EXTERNAL_LINK.sub(lambda m: m.group(1) or "", out)
+        if "[" in out or "]" in out:
+            return None
+    if "://" in out:
         return None
+    if "<" in out:
+        out = _INLINE_TAG.sub("", _BR.sub(" ", out))
+        if "<" in out:
+            return None
+    if "&" in out:
+        out = html.unescape(out)
     return out
 
 
@@ -467,10 +530,11 @@ def _walk(code, out: list[str]) -> None:
             target = str(node.title)
             if is_namespaced_link(target):
                 continue
-            if node.text is not None and str(node.text).strip():
-                _walk(node.text, out)
-            else:
-                out.append(target.strip().lstrip(":"))
+            label: list[str] = []
+            if node.text is not None:
+                _walk(node.text, label)
+            label_text = "".join(label)
+            out.append(label_text if label_text.strip() else html.unescape(_link_text(target, None)))
         elif isinstance(node, ExternalLink):
             if node.title is not None:
                 _walk(node.title, out)
@@ -490,16 +554,21 @@ def paragraph_to_text(paragraph: str, fast: bool = True) -> str:
 
     Link text is kept (``[[Berlin|the capital]]`` gives "the capital"), bold and italic quotes go,
     templates, references, files, categories and interlanguage links are dropped, HTML entities are
-    decoded and white space is collapsed. With ``fast``, paragraphs holding nothing but words and simple
-    links skip ``mwparserfromhell``; the result is the same.
+    decoded and white space is collapsed. With ``fast``, templates are removed first (innermost first,
+    by pattern) and paragraphs then holding nothing but words, links, entities and inline formatting
+    tags skip ``mwparserfromhell``; the result is the same.
     """
     if fast:
+        paragraph = drop_templates(paragraph)
         simple = _fast_path(paragraph)
         if simple is not None:
             return _finish(simple)
     out: list[str] = []
     _walk(mwparserfromhell.parse(paragraph, skip_style_tags=True), out)
-    return _finish("".join(out))
+    text = "".join(out)
+    if "<" in text:  # tags the parser left as text (unbalanced <div>, ...)
+        text = _INLINE_TAG.sub("", _BR.sub(" ", text))
+    return _finish(text)
 
 
 def wikitext_to_text(wikitext: str, fast: bool = True) -> str:

@@ -1,0 +1,30 @@
+"""Snakemake script: English entity -> English Wikipedia title -> target-language title.
+
+input.entities: TSV from extract_entities; input.resources: the files the mapping reads
+(xlt.wiki.mapping.mapping_resources); params.lang: target language; params.wiki: the `wikipedia`
+config section (wikipedia.mapping picks the backend(s)); output.titles: TSV surface, type, frequency,
+en_title, target_title of the mapped entities; statistics go to log[0].
+"""
+
+import logging
+import sys
+
+from xlt.errors import exit_on_user_error
+from xlt.wiki.entities import read_entities_tsv
+from xlt.wiki.mapping import map_entities, write_titles_tsv
+
+
+@exit_on_user_error
+def main(smk) -> None:
+    entities = read_entities_tsv(smk.input.entities)
+    rows, stats = map_entities(entities, str(smk.params.lang), dict(smk.params.wiki))
+    write_titles_tsv(smk.output.titles, rows)
+    for key, value in stats.items():
+        logging.info("stat\t%s\t%s", key, value)
+    logging.info("%d of %d entities mapped to %s titles", len(rows), len(entities), smk.params.lang)
+
+
+if "snakemake" in globals():
+    sys.stderr = open(snakemake.log[0], "w")  # noqa: F821
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    main(snakemake)  # noqa: F821

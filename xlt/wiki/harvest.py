@@ -1,0 +1,293 @@
+"""Target-language sentences that mention the training set's entities, and a random control corpus.
+
+:func:`harvest_sentences` is the last step of Section 3.1: stream the target-language dump and keep the
+sentences that contain a mapped entity -- its target page title (without a disambiguation suffix such
+as " (Stadt)") or its English surface form -- at word boundaries. The paper uses 60,000 such
+sentences for NER. Two choices keep the corpus task-related *and* diverse:
+
+* a **per-entity cap**: each sentence is credited to the entity with the fewest sentences so far among
+  those it mentions, and each entity keeps a uniform random sample (reservoir) of at most
+  ``per_entity_cap`` of its sentences, so "Germany" cannot fill the corpus;
+* a **total cap** (``max_sentences``): when the entities together hold more, the same per-entity
+  limit is lowered for everyone until the total fits ("water filling"); leftover slots go to randomly
+  chosen entities.
+
+:func:`sample_random_sentences` draws the MBERT-wiki ablation's corpus: a uniform random sample
+(reservoir sampling, constant memory) of all sentences of the same dumps, as many as the entity corpus.
+
+Both keep sentences of ``min_tokens`` to ``max_tokens`` words that end with sentence punctuation,
+drop repeated sentences, and are seeded: the same dumps, entities and seed give the same corpus, in
+dump order. Cheap pre-filters keep the wikitext parser away from most text: redirects and other
+namespaces are skipped, and only prose paragraphs whose words could start an entity name are parsed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Sequence
+
+from xlt.io import atomic_path
+from xlt.text import word_tokenize
+from xlt.wiki.dump import iter_articles, paragraph_to_text, prose_paragraphs
+from xlt.wiki.mapping import TitleRow
+from xlt.wiki.sentences import CandidateIndex, ends_like_sentence, split_sentences, strip_disambiguation
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "HarvestResult",
+    "entity_names",
+    "iter_dump_sentences",
+    "harvest_sentences",
+    "sample_random_sentences",
+    "allocate_caps",
+    "write_stats_tsv",
+]
+
+
+@dataclass
+class HarvestResult:
+    records: list[dict]
+    stats: dict = field(default_factory=dict)
+    per_type: dict = field(default_factory=dict)  # type -> {entities, entities_with_sentences, sentences_kept}
+
+
+def entity_names(rows: Iterable[TitleRow]) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """Names to look for, as ``(name, entity)`` pairs, and each entity's type.
+
+    An entity is a target page; its names are its title without disambiguation suffix, the full title,
+    and the English surfaces mapped to it. Its type is that of its most frequent surface.
+    """
+    names: list[tuple[str, str]] = []
+    best: dict[str, tuple[int, str]] = {}
+    for r in rows:
+        key = r.target_title
+        names.append((strip_disambiguation(r.target_title), key))
+        names.append((r.target_title, key))
+        names.append((r.surface, key))
+        if key not in best or r.frequency > best[key][0]:
+            best[key] = (r.frequency, r.type)
+    return names, {k: t for k, (_, t) in best.items()}
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).digest()
+
+
+def iter_dump_sentences(
+    dumps: Sequence,
+    lang: str,
+    *,
+    index: CandidateIndex | None = None,
+    counts: Counter | None = None,
+) -> Iterator[str]:
+    """Sentences of the articles of ``dumps``, in order; with ``index`` only paragraphs that may
+    mention one of its names are parsed (the others are skipped unread)."""
+    counts = counts if counts is not None else Counter()
+    for dump in dumps:
+        for page in iter_articles(dump, counts=counts):
+            if index is not None and not index.may_match(page.text):
+                continue
+            counts["articles_parsed"] += 1
+            for para in prose_paragraphs(page.text):
+                if index is not None and not index.may_match(para):
+                    continue
+                counts["paragraphs_parsed"] += 1
+                yield from split_sentences(paragraph_to_text(para), lang)
+
+
+def _length_ok(tokens: list[str], min_tokens: int, max_tokens: int | None) -> bool:
+    return len(tokens) >= min_tokens and (max_tokens is None or len(tokens) <= max_tokens)
+
+
+def allocate_caps(sizes: dict, total: int, rng: random.Random) -> dict:
+    """How many items each group keeps so that no group exceeds what the others get ("water filling").
+
+    The largest common limit ``c`` with ``sum(min(size, c)) <= total`` is found; the remaining slots go,
+    one each, to groups chosen at random among those holding more than ``c``.
+    """
+    if sum(sizes.values()) <= total:
+        return dict(sizes)
+    lo, hi = 0, max(sizes.values())
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if sum(min(s, mid) for s in sizes.values()) <= total:
+            lo = mid
+        else:
+            hi = mid - 1
+    caps = {k: min(s, lo) for k, s in sizes.items()}
+    left = total - sum(caps.values())
+    bigger = sorted(k for k, s in sizes.items() if s > lo)
+    for k in rng.sample(bigger, left):
+        caps[k] += 1
+    return caps
+
+
+def harvest_sentences(
+    dumps: Sequence,
+    rows: Sequence[TitleRow],
+    lang: str,
+    *,
+    max_sentences: int = 60000,
+    per_entity_cap: int = 100,
+    min_tokens: int = 5,
+    max_tokens: int | None = 120,
+    seed: int = 0,
+) -> HarvestResult:
+    """Sentences of the target dumps that mention the mapped entities (records ``text, tokens, entity``)."""
+    names, entity_type = entity_names(rows)
+    index = CandidateIndex(names, lang)
+    order = {key: i for i, key in enumerate(dict.fromkeys(r.target_title for r in rows))}
+    rng = random.Random(seed)
+    cap = min(per_entity_cap, max_sentences)
+    counts: Counter = Counter()
+    offered: Counter = Counter()  # sentences credited to each entity so far
+    reservoirs: dict[str, list] = defaultdict(list)
+    seen: set[bytes] = set()
+    seq = 0
+    for sentence in iter_dump_sentences(dumps, lang, index=index, counts=counts):
+        keys = index.find(sentence)
+        if not keys:
+            continue
+        counts["sentences_mentioning"] += 1
+        if not ends_like_sentence(sentence):
+            counts["dropped_not_a_sentence"] += 1
+            continue
+        tokens = word_tokenize(sentence, lang)
+        if not _length_ok(tokens, min_tokens, max_tokens):
+            counts["dropped_length"] += 1
+            continue
+        digest = _digest(sentence)
+        if digest in seen:
+            counts["dropped_duplicate"] += 1
+            continue
+        seen.add(digest)
+        key = min(keys, key=lambda k: (offered[k], order.get(k, 0)))
+        offered[key] += 1
+        item = (seq, sentence, tokens, key)
+        seq += 1
+        res = reservoirs[key]
+        if len(res) < cap:
+            res.append(item)
+        else:
+            j = rng.randrange(offered[key])
+            if j < cap:
+                res[j] = item
+    counts["sentences_candidates"] = seq
+
+    caps = allocate_caps({k: len(v) for k, v in reservoirs.items()}, max_sentences, rng)
+    kept = []
+    for key in sorted(reservoirs, key=lambda k: order.get(k, 0)):
+        res = reservoirs[key]
+        kept.extend(res if caps[key] >= len(res) else rng.sample(res, caps[key]))
+    kept.sort(key=lambda item: item[0])
+    records = [{"text": s, "tokens": t, "entity": k} for _, s, t, k in kept]
+
+    per_type: dict = defaultdict(Counter)
+    for key, typ in entity_type.items():
+        per_type[typ]["entities"] += 1
+    kept_by_entity = Counter(r["entity"] for r in records)
+    for key, n in kept_by_entity.items():
+        per_type[entity_type.get(key, "?")]["entities_with_sentences"] += 1
+        per_type[entity_type.get(key, "?")]["sentences_kept"] += n
+    stats = {
+        "entities": len(rows),
+        "mapped_titles": len(entity_type),
+        "names_searched": len(index),
+        "dumps": len(dumps),
+        "pages_read": counts["pages_read"],
+        "articles": counts["articles"],
+        "articles_parsed": counts["articles_parsed"],
+        "paragraphs_parsed": counts["paragraphs_parsed"],
+        "sentences_mentioning": counts["sentences_mentioning"],
+        "dropped_not_a_sentence": counts["dropped_not_a_sentence"],
+        "dropped_length": counts["dropped_length"],
+        "dropped_duplicate": counts["dropped_duplicate"],
+        "sentences_candidates": counts["sentences_candidates"],
+        "sentences_kept": len(records),
+        "entities_with_sentences": len(kept_by_entity),
+        "max_sentences": max_sentences,
+        "per_entity_cap": per_entity_cap,
+        "seed": seed,
+    }
+    if len(records) < max_sentences:
+        log.info(
+            "kept %d sentences, fewer than max_sentences=%d: %d entities found in the dumps, each keeps at most %d",
+            len(records),
+            max_sentences,
+            len(kept_by_entity),
+            cap,
+        )
+    return HarvestResult(records, stats, {t: dict(c) for t, c in sorted(per_type.items())})
+
+
+def sample_random_sentences(
+    dumps: Sequence,
+    lang: str,
+    size: int,
+    *,
+    min_tokens: int = 5,
+    max_tokens: int | None = 120,
+    seed: int = 0,
+) -> HarvestResult:
+    """A uniform random sample of ``size`` sentences of the dumps (records ``text, tokens``), seeded.
+
+    Reservoir sampling (Algorithm R) keeps memory at ``size`` sentences whatever the dump's size. A
+    sentence equal to one already in the sample is skipped.
+    """
+    rng = random.Random(seed)
+    counts: Counter = Counter()
+    reservoir: list = []
+    held: dict[bytes, int] = {}  # digest -> how many copies are in the reservoir
+    n = 0
+    for sentence in iter_dump_sentences(dumps, lang, counts=counts):
+        if not ends_like_sentence(sentence):
+            continue
+        tokens = word_tokenize(sentence, lang)
+        if not _length_ok(tokens, min_tokens, max_tokens):
+            continue
+        digest = _digest(sentence)
+        if digest in held:
+            counts["dropped_duplicate"] += 1
+            continue
+        item = (n, sentence, tokens, digest)
+        n += 1
+        if len(reservoir) < size:
+            reservoir.append(item)
+            held[digest] = 1
+        else:
+            j = rng.randrange(n)
+            if j < size:
+                del held[reservoir[j][3]]
+                reservoir[j] = item
+                held[digest] = 1
+    reservoir.sort(key=lambda item: item[0])
+    records = [{"text": s, "tokens": t} for _, s, t, _ in reservoir]
+    stats = {
+        "dumps": len(dumps),
+        "pages_read": counts["pages_read"],
+        "articles": counts["articles"],
+        "sentences_eligible": n,
+        "dropped_duplicate": counts["dropped_duplicate"],
+        "sentences_kept": len(records),
+        "size_requested": size,
+        "seed": seed,
+    }
+    if len(records) < size:
+        log.warning("only %d eligible sentences in the dumps, fewer than the %d requested", len(records), size)
+    return HarvestResult(records, stats, {})
+
+
+def write_stats_tsv(path, stats: dict, per_type: dict | None = None) -> None:
+    """``key<TAB>value`` rows, then ``type.<TYPE>.<key><TAB>value`` rows per entity type."""
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+        fh.write("key\tvalue\n")
+        for k, v in stats.items():
+            fh.write(f"{k}\t{v}\n")
+        for typ, values in (per_type or {}).items():
+            for k in ("entities", "entities_with_sentences", "sentences_kept"):
+                fh.write(f"type.{typ}.{k}\t{values.get(k, 0)}\n")

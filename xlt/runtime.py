@@ -28,12 +28,8 @@ def start(snakemake, name: str) -> logging.Logger:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     threads = max(1, int(getattr(snakemake, "threads", 1) or 1))
-    try:
-        import torch
-
-        torch.set_num_threads(threads)
-    except ImportError:  # pragma: no cover - every environment of this workflow has torch
-        pass
+    if "torch" in sys.modules:  # only scripts that train or predict pay for importing torch
+        sys.modules["torch"].set_num_threads(threads)
     log = logging.getLogger(name)
     log.info("rule %s, wildcards %s, threads %d", getattr(snakemake, "rule", name), dict(snakemake.wildcards), threads)
     return log

@@ -1,0 +1,78 @@
+"""The workflow as users run it: lint, formatting, dry runs of the paper grid, bad config at start-up."""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+
+
+def snakemake(*args, cwd=ROOT, timeout=240):
+    return subprocess.run([*SNAKEMAKE, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+
+def job_counts(output: str) -> dict[str, int]:
+    """The 'Job stats' table of a dry run: rule -> number of jobs."""
+    counts = {}
+    table = output[output.index("Job stats:"):]
+    for line in table.splitlines()[3:]:
+        m = re.match(r"^(\S+)\s+(\d+)$", line.strip())
+        if not m:
+            if counts:
+                break
+            continue
+        counts[m.group(1)] = int(m.group(2))
+    return counts
+
+
+def test_paper_config_expands_to_the_whole_grid():
+    res = snakemake("-n", "--quiet", "rules")
+    assert res.returncode == 0, res.stderr[-3000:]
+    counts = job_counts(res.stdout + res.stderr)
+    cfg = yaml.safe_load((ROOT / "config.yaml").read_text())
+    seeds = len(cfg["seeds"])
+    cls_targets = len(cfg["tasks"]["cls"]["languages"]) * len(cfg["tasks"]["cls"]["domains"])
+    conll_targets = len(cfg["tasks"]["conll"]["languages"])
+    runs = seeds * (cls_targets * len(cfg["tasks"]["cls"]["variants"]) + conll_targets * len(cfg["tasks"]["conll"]["variants"]))
+    assert counts["collect_variant_scores"] == runs
+    # BTF on the task corpus and on random Wikipedia for every target and seed
+    assert counts["bilingual_task_fitting"] == 2 * seeds * (cls_targets + conll_targets)
+    # fine-tuning from the task-BTF, random-BTF and plain base model
+    assert counts["finetune_source"] == 3 * seeds * (cls_targets + conll_targets)
+    assert counts["harvest_entity_sentences"] == conll_targets
+    assert counts["paper_table"] == 7 and counts["average_table"] == 2 and counts["figure2"] == 1
+    # Variants share identical steps. CLS soft students: full 2, -AT 1 more (its round 2 follows another
+    # threshold), -VM 2, -BTF 2 = 7. CoNLL: full 2, -AT 1, -VM 2, -BTF 2, soft rounds 2 more, Table 8 none
+    # (their round-1 soft student is full's), SHSHS 1 more = 10.
+    assert counts["soft_label_step"] == seeds * (cls_targets * 7 + conll_targets * 10)
+    assert counts["download_model"] == 1 and counts["download_wikipedia_dump"] == 5
+
+
+@pytest.mark.parametrize("configfile", [None, "config/demo.yaml"])
+def test_lint_is_clean(configfile):
+    args = ["--lint"] + (["--configfile", configfile] if configfile else [])
+    res = snakemake(*args)
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+
+
+def test_snakefmt_is_clean():
+    files = ["Snakefile", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "rules").glob("*.smk"))]
+    res = subprocess.run([str(Path(sys.executable).parent / "snakefmt"), "--check", *files], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_bad_config_stops_with_one_line(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("tasks:\n  cls:\n    max_length: -3\n")
+    res = snakemake("-n", "--configfile", str(bad))
+    assert res.returncode != 0
+    errors = [l for l in (res.stdout + res.stderr).splitlines() if l.startswith("error:")]
+    assert errors == ["error: config: tasks.cls.max_length = -3 is out of range (minimum 8)"]
+    assert "Traceback" not in res.stdout + res.stderr

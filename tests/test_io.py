@@ -1,0 +1,82 @@
+"""Atomic writes, JSON lines, provenance, and the record helpers of the workflow scripts."""
+
+import json
+
+import numpy as np
+import pytest
+
+from xlt.errors import UserError
+from xlt.io import atomic_path, read_json, read_jsonl, write_json, write_jsonl
+from xlt.runtime import read_records, texts_of
+from xlt.tasks import gold_ids, ids_to_tags, labels_of, mean_over_heads, predicted_ids
+
+
+def test_atomic_path_leaves_nothing_on_failure(tmp_path):
+    target = tmp_path / "model"
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.mkdir()
+            (tmp / "weights.bin").write_bytes(b"half")
+            raise RuntimeError("killed")
+    assert not target.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_path_replaces_an_existing_folder(tmp_path):
+    target = tmp_path / "model"
+    target.mkdir()
+    (target / "old").write_text("x")
+    with atomic_path(target) as tmp:
+        tmp.mkdir()
+        (tmp / "new").write_text("y")
+    assert sorted(p.name for p in target.iterdir()) == ["new"]
+
+
+def test_jsonl_round_trip_and_errors(tmp_path):
+    path = tmp_path / "a.jsonl"
+    assert write_jsonl(path, [{"text": "ä"}, {"text": "b"}]) == 2
+    assert read_jsonl(path) == [{"text": "ä"}, {"text": "b"}]
+    path.write_text('{"text": "ok"}\n{broken\n')
+    with pytest.raises(UserError, match=r"a.jsonl:2: invalid JSON"):
+        read_jsonl(path)
+    path.write_bytes(b'{"text": "\xff"}\n')
+    with pytest.raises(UserError, match="not UTF-8"):
+        read_jsonl(path)
+    with pytest.raises(UserError, match="file not found"):
+        read_jsonl(tmp_path / "missing.jsonl")
+
+
+def test_read_json_names_the_line(tmp_path):
+    path = tmp_path / "x.json"
+    path.write_text('{\n "a": 1,\n}')
+    with pytest.raises(UserError, match=r"x.json:3: invalid JSON"):
+        read_json(path)
+    write_json(path, {"a": [1, 2]})
+    assert json.loads(path.read_text()) == {"a": [1, 2]}
+
+
+def test_read_records_checks_fields(tmp_path):
+    path = tmp_path / "r.jsonl"
+    write_jsonl(path, [{"text": "a"}, {"label": 1}])
+    with pytest.raises(UserError, match=r"r.jsonl:2: record has no 'text'"):
+        read_records(path, "text")
+    write_jsonl(path, [])
+    with pytest.raises(UserError, match="no records"):
+        read_records(path, "text")
+
+
+def test_texts_of_joins_tokens():
+    assert texts_of([{"text": "a b"}, {"tokens": ["c", "d"]}]) == ["a b", "c d"]
+
+
+def test_task_helpers():
+    assert labels_of("sequence") == ["negative", "positive"]
+    assert labels_of("token")[0] == "O"
+    probs = np.array([[[0.9, 0.1], [0.2, 0.8]], [[0.7, 0.3], [0.4, 0.6]]])  # 2 heads, 2 examples
+    assert predicted_ids("sequence", probs).tolist() == [0, 1]
+    assert np.allclose(mean_over_heads("sequence", probs), [[0.8, 0.2], [0.3, 0.7]])
+    records = [{"tokens": ["Berlin", "ist"], "tags": ["B-LOC", "O"]}]
+    ids = gold_ids("token", records)
+    assert ids_to_tags(ids) == [["B-LOC", "O"]]
+    token_probs = [np.eye(9)[ids[0]][None]]
+    assert predicted_ids("token", token_probs) == ids

@@ -87,8 +87,11 @@ def labelled_data(task, lang, domain, split):
 
 
 def source_train(w):
+    """The English training set, or its seeded subset of tasks.<task>.train_size examples."""
     lang, domain = xlt_config.split_target(w.task, w.target)
-    return labelled_data(w.task, task_cfg(w.task)["source_language"], domain, "train")
+    path = labelled_data(w.task, task_cfg(w.task)["source_language"], domain, "train")
+    size = task_cfg(w.task)["train_size"]
+    return path if size is None else path.replace("/train.jsonl", f"/train.sample{size}.jsonl")
 
 
 def source_dev(w):

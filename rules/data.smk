@@ -86,3 +86,22 @@ rule conll2003_is_licensed:
         "echo 'error: resources/data/conll2003/{wildcards.name} is missing. CoNLL-2003 cannot be downloaded: "
         "build it from the Reuters RCV1 corpus (https://www.clips.uantwerpen.be/conll2003/ner/) and set "
         "data.conll.files in the config to your copy (docs/datasets.md).' | tee {log} >&2; exit 1"
+
+
+rule subsample_source_train:
+    input:
+        data=f"{RESULTS}/data/{{dataset}}/train.jsonl",
+    output:
+        data=f"{RESULTS}/data/{{dataset}}/train.sample{{size}}.jsonl",
+    wildcard_constraints:
+        dataset="cls/[a-z]+/[a-z]+|conll/[a-z]+",
+        size=r"\d+",
+    params:
+        size="{size}",
+        seed=config["data"]["seed"],
+    log:
+        "logs/subsample_source_train/{dataset}-{size}.log",
+    conda:
+        ENV
+    script:
+        "../workflow_scripts/subsample_records.py"

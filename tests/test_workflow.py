@@ -76,3 +76,16 @@ def test_bad_config_stops_with_one_line(tmp_path):
     errors = [l for l in (res.stdout + res.stderr).splitlines() if l.startswith("error:")]
     assert errors == ["error: config: tasks.cls.max_length = -3 is out of range (minimum 8)"]
     assert "Traceback" not in res.stdout + res.stderr
+
+
+SHARED = ROOT.parent / "shared" / "data"
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason=f"real data not found at {SHARED}")
+def test_cpu_small_config_dry_runs_on_the_real_data():
+    res = snakemake("-n", "--quiet", "rules", "--configfile", "config/cpu-small.yaml")
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    counts = job_counts(res.stdout + res.stderr)
+    # 6 CLS targets (de, fr x 3 domains) + 2 CoNLL targets, 4 variants, 3 seeds
+    assert counts["collect_variant_scores"] == 3 * 4 * (6 + 2)
+    assert counts["subsample_source_train"] == 4  # English books/dvd/music reviews and CoNLL sentences

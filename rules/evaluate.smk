@@ -2,6 +2,10 @@
 # scores of each variant collected stage by stage.
 
 
+localrules:
+    collect_variant_scores,
+
+
 rule evaluate_model:
     input:
         model=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/{{stage_dir}}/model",

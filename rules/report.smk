@@ -1,6 +1,12 @@
 # Stage 6: the paper's tables (3-9), the averages per task, Figure 2, and `snakemake --report`.
 
 
+localrules:
+    average_table,
+    paper_table,
+    figure2,
+
+
 rule average_table:
     input:
         results=average_table_inputs,

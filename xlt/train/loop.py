@@ -1,0 +1,330 @@
+"""One small, explicit, resumable training loop (plain PyTorch) shared by every training stage.
+
+Per step: take the step's batch (a pure function of seed, epoch and step — see ``xlt.train.data``), move it
+to the device, compute the task's loss under bf16 autocast on GPUs, back-propagate, clip the gradient norm,
+AdamW step (fused kernel), linear warm-up then linear decay of the learning rate. The running loss stays on
+the device; the host reads it only every ``log_every`` steps, so steps queue up without synchronisation.
+
+Resume. Every ``checkpoint_every`` steps the loop writes ``state.pt`` into ``checkpoint_dir`` (atomically):
+trainable weights, AdamW and scheduler state, the CPU/CUDA random states, the step, the loss accumulators and
+the best-so-far dev score. A run that finds a checkpoint with the same fingerprint (stage, settings, seed,
+data, initial model) continues from it; one with another fingerprint starts afresh. Because the batch order
+is recomputed from (seed, epoch) and the random states are restored, a run killed at any point and resumed
+ends (on CPU, same thread count) with bit-identical weights to an uninterrupted run. Snakemake deletes a
+failed job's outputs, so ``checkpoint_dir`` must live outside them; it is emptied after success.
+
+Why not ``transformers.Trainer``: the same model/data/batch trains at least as fast here (see
+``benchmarks/train_throughput.py`` and docs/performance.md), MLM logits are computed for the masked positions
+only, and exact resume is simple to state and to test when the loop owns batch order and random states.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import math
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from xlt.io import atomic_path
+from xlt.train.data import length_grouped_batches
+
+log = logging.getLogger(__name__)
+
+STATE_FILE = "state.pt"
+
+
+@dataclass
+class Settings:
+    epochs: float = 1.0
+    max_steps: int | None = None
+    learning_rate: float = 2e-5
+    warmup_ratio: float = 0.1
+    weight_decay: float = 0.01
+    batch_size: int = 32
+    grad_clip: float = 1.0
+    checkpoint_every: int = 200
+    log_every: int = 50
+    seed: int = 0
+
+
+@dataclass
+class Task:
+    """What a stage trains on: unit lengths (for batching), a batch builder and a loss.
+
+    ``make_batch(indices, step)`` returns CPU tensors; ``loss(model, batch)`` a scalar tensor.
+    """
+
+    lengths: np.ndarray
+    make_batch: Callable[[np.ndarray, int], dict]
+    loss: Callable[[torch.nn.Module, dict], torch.Tensor]
+
+
+# ------------------------------------------------------------------------------------------- device
+
+
+def configure_torch() -> torch.device:
+    """The device (CUDA when available, with TF32 matmuls) and, if ``XLT_NUM_THREADS`` is set, the CPU threads.
+
+    Without the variable the thread count stays as the caller set it (the workflow scripts set the rule's
+    ``threads``; PyTorch's default is the number of cores).
+    """
+    threads = os.environ.get("XLT_NUM_THREADS")
+    if threads:
+        try:
+            torch.set_num_threads(max(1, int(threads)))
+        except ValueError:
+            log.warning("ignoring XLT_NUM_THREADS=%r (not an integer)", threads)
+    if torch.cuda.is_available():
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+        return torch.device("cuda")
+    return torch.device("cpu")
+
+
+def autocast(device: torch.device):
+    """bf16 autocast on GPUs that support it; nothing on CPU (fp32 there is faster and exactly reproducible)."""
+    if device.type == "cuda" and torch.cuda.is_bf16_supported():
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def to_device(batch: dict, device: torch.device) -> dict:
+    if device.type == "cpu":
+        return batch
+    return {k: (v.pin_memory().to(device, non_blocking=True) if torch.is_tensor(v) else v) for k, v in batch.items()}
+
+
+def step_seed(seed: int, step: int, salt: int = 0) -> int:
+    """A 63-bit seed for (seed, step): per-step randomness (e.g. MLM masks) without stored state."""
+    return int(np.random.SeedSequence([seed, step, salt]).generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
+# ----------------------------------------------------------------------------------------- optimiser
+
+
+def make_optimizer(model: torch.nn.Module, s: Settings, device: torch.device) -> torch.optim.AdamW:
+    """AdamW; no weight decay on biases and LayerNorm weights (1-D parameters).
+
+    The fused kernel (CUDA and, since PyTorch 2.4, CPU) is several times faster than the per-tensor loop;
+    where a build lacks it the multi-tensor ("foreach") version is used.
+    """
+    decay, no_decay = [], []
+    for p in model.parameters():
+        if p.requires_grad:
+            (decay if p.ndim >= 2 else no_decay).append(p)
+    groups = [{"params": decay, "weight_decay": s.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    try:
+        return torch.optim.AdamW(groups, lr=s.learning_rate, betas=(0.9, 0.999), eps=1e-8, fused=True)
+    except (RuntimeError, TypeError, ValueError):
+        return torch.optim.AdamW(groups, lr=s.learning_rate, betas=(0.9, 0.999), eps=1e-8, foreach=True)
+
+
+def linear_schedule(optimizer, total_steps: int, warmup_ratio: float):
+    """Linear warm-up over ``warmup_ratio × total`` steps to the peak rate, then linear decay to zero."""
+    warmup = int(math.ceil(warmup_ratio * total_steps))
+
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        return max(0.0, (total_steps - step) / max(1, total_steps - warmup))
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
+# ---------------------------------------------------------------------------------------- checkpoints
+
+
+def fingerprint(**parts) -> str:
+    """A digest of everything that determines a run (settings, seed, data digests, initial model)."""
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def trainable_state(model: torch.nn.Module) -> dict:
+    return {n: p.detach().to("cpu", copy=True) for n, p in model.named_parameters() if p.requires_grad}
+
+
+def load_trainable_state(model: torch.nn.Module, state: dict) -> None:
+    params = dict(model.named_parameters())
+    with torch.no_grad():
+        for name, value in state.items():
+            params[name].copy_(value)
+
+
+def save_checkpoint(path: Path, payload: dict) -> None:
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
+
+
+def load_checkpoint(checkpoint_dir: Path | None, digest: str) -> dict | None:
+    if checkpoint_dir is None:
+        return None
+    path = Path(checkpoint_dir) / STATE_FILE
+    if not path.is_file():
+        return None
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as err:  # a checkpoint that cannot be read is as good as none
+        log.warning("ignoring unreadable checkpoint %s (%s)", path, err)
+        return None
+    if payload.get("fingerprint") != digest:
+        log.warning("ignoring checkpoint %s: it belongs to another run (settings, data or model changed)", path)
+        return None
+    return payload
+
+
+def clear_checkpoints(checkpoint_dir: Path | None) -> None:
+    """Remove the files this loop wrote (and the folder if that leaves it empty)."""
+    if checkpoint_dir is None:
+        return
+    folder = Path(checkpoint_dir)
+    for f in [folder / STATE_FILE, *folder.glob("best-*.pt")]:
+        f.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+
+
+# --------------------------------------------------------------------------------------------- train
+
+
+def train(model: torch.nn.Module, task: Task, s: Settings, *, device: torch.device,
+          checkpoint_dir=None, digest: str = "", evaluate: Callable[[torch.nn.Module], float] | None = None,
+          name: str = "train") -> dict:
+    """Train ``model`` in place; return metrics. ``evaluate`` (higher is better) selects the best epoch."""
+    n = len(task.lengths)
+    if n == 0:
+        raise ValueError("nothing to train on (no examples)")
+    steps_per_epoch = math.ceil(n / s.batch_size)
+    total = s.max_steps if s.max_steps else max(1, math.ceil(s.epochs * steps_per_epoch))
+    ckpt_dir = Path(checkpoint_dir) if checkpoint_dir else None
+
+    model.to(device)
+    model.train()
+    optimizer = make_optimizer(model, s, device)
+    scheduler = linear_schedule(optimizer, total, s.warmup_ratio)
+    loss_sum = torch.zeros((), device=device)
+    window_sum = torch.zeros((), device=device)
+    window_count = 0
+    history: list[dict] = []
+    best = {"score": None, "step": None}
+    best_in_memory: dict | None = None
+    start = 0
+
+    payload = load_checkpoint(ckpt_dir, digest)
+    if payload is not None:
+        load_trainable_state(model, payload["trainable"])
+        optimizer.load_state_dict(payload["optimizer"])
+        scheduler.load_state_dict(payload["scheduler"])
+        torch.set_rng_state(payload["rng_cpu"])
+        if device.type == "cuda" and payload.get("rng_cuda") is not None:
+            torch.cuda.set_rng_state_all(payload["rng_cuda"])
+        start = payload["step"]
+        loss_sum = payload["loss_sum"].to(device)
+        window_sum = payload["window_sum"].to(device)
+        window_count = payload["window_count"]
+        history = payload["history"]
+        best = payload["best"]
+        log.info("%s: resuming from step %d of %d (checkpoint %s)", name, start, total, ckpt_dir / STATE_FILE)
+    else:
+        torch.manual_seed(step_seed(s.seed, 0, salt=1))
+        log.info("%s: %d steps (%d per epoch), batch %d, %d examples, device %s", name, total, steps_per_epoch,
+                 s.batch_size, n, device)
+
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    epoch_batches: dict[int, list[np.ndarray]] = {}
+    t_start = time.perf_counter()
+    t_window, samples_window = t_start, 0
+    amp = autocast(device)
+
+    for step in range(start, total):
+        epoch, index = divmod(step, steps_per_epoch)
+        if epoch not in epoch_batches:
+            epoch_batches = {epoch: length_grouped_batches(task.lengths, s.batch_size, s.seed, epoch)}
+        indices = epoch_batches[epoch][index]
+        batch = to_device(task.make_batch(indices, step), device)
+        with amp:
+            loss = task.loss(model, batch)
+        loss.backward()
+        if s.grad_clip and s.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(trainable, s.grad_clip)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad(set_to_none=True)
+        detached = loss.detach().float()
+        loss_sum += detached
+        window_sum += detached
+        window_count += 1
+        samples_window += len(indices)
+        done = step + 1
+
+        if done % s.log_every == 0 or done == total:
+            mean = window_sum.item() / max(window_count, 1)
+            now = time.perf_counter()
+            rate = samples_window / max(now - t_window, 1e-9)
+            history.append({"step": done, "loss": mean, "lr": scheduler.get_last_lr()[0]})
+            log.info("%s: step %d/%d loss %.4f lr %.3g %.1f samples/s", name, done, total, mean,
+                     scheduler.get_last_lr()[0], rate)
+            if done != total:
+                window_sum = torch.zeros((), device=device)
+                window_count = 0
+            t_window, samples_window = now, 0
+
+        if evaluate is not None and (done % steps_per_epoch == 0 or done == total):
+            score = float(evaluate(model))
+            model.train()
+            history.append({"step": done, "dev_score": score})
+            log.info("%s: step %d dev score %.4f", name, done, score)
+            if best["score"] is None or score > best["score"]:
+                best = {"score": score, "step": done}
+                best_in_memory = trainable_state(model)
+                if ckpt_dir is not None:  # pruned when a checkpoint stops referring to older ones
+                    save_checkpoint(ckpt_dir / f"best-{done}.pt", best_in_memory)
+
+        if ckpt_dir is not None and done % s.checkpoint_every == 0 and done < total:
+            save_checkpoint(ckpt_dir / STATE_FILE, {
+                "fingerprint": digest, "step": done, "trainable": trainable_state(model),
+                "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                "rng_cpu": torch.get_rng_state(),
+                "rng_cuda": torch.cuda.get_rng_state_all() if device.type == "cuda" else None,
+                "loss_sum": loss_sum.cpu(), "window_sum": window_sum.cpu(), "window_count": window_count,
+                "history": history, "best": best, "settings": asdict(s),
+            })
+            for stale in ckpt_dir.glob("best-*.pt"):
+                if stale.name != f"best-{best['step']}.pt":
+                    stale.unlink(missing_ok=True)
+
+    if evaluate is not None and best["step"] is not None and best["step"] != total:
+        state = best_in_memory
+        if state is None and ckpt_dir is not None:
+            state = torch.load(ckpt_dir / f"best-{best['step']}.pt", map_location="cpu")
+        load_trainable_state(model, state)
+        log.info("%s: selected the model of step %d (dev score %.4f)", name, best["step"], best["score"])
+    model.eval()
+    seconds = time.perf_counter() - t_start
+    n_trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    n_frozen = sum(p.numel() for p in model.parameters() if not p.requires_grad)
+    return {
+        "steps": total,
+        "steps_per_epoch": steps_per_epoch,
+        "epochs": total / steps_per_epoch,
+        "examples": n,
+        "final_loss": window_sum.item() / max(window_count, 1),
+        "mean_loss": loss_sum.item() / max(total, 1),
+        "trainable_parameters": int(n_trainable),
+        "frozen_parameters": int(n_frozen),
+        "resumed_from_step": start,
+        "selected_step": best["step"] if evaluate is not None else total,
+        "dev_score": best["score"],
+        "history": history,
+        "seconds": round(seconds, 3),
+        "device": str(device),
+    }

@@ -182,13 +182,12 @@ def training_hp(task, stage):
 # ---------------------------------------------------------------- targets
 
 
-def variant_stage_evals(task, target, seed, variant):
-    """(stage, eval.json) pairs of a variant: fine-tuning, then every self-training step."""
+def variant_stage_models(task, target, seed, variant):
+    """(stage, model folder) pairs of a variant: fine-tuning, then every self-training step."""
     w = SimpleNamespace(task=task, target=target, seed=seed)
     chain = variant_chain_of(task, variant)
-    root = Chain(chain.btf, chain.heads, ())
-    stages = [("finetune", f"{Path(model_of_chain(w, root)).parent}/eval.json")]
-    stages += [(c.last.stage, f"{chain_dir(w, c)}/eval.json") for c in chain_prefixes(chain)]
+    stages = [("finetune", model_of_chain(w, Chain(chain.btf, chain.heads, ())))]
+    stages += [(c.last.stage, model_of_chain(w, c)) for c in chain_prefixes(chain)]
     return stages
 
 
@@ -338,12 +337,12 @@ def fixed_threshold(w):
     return None if thr == "auto" else float(thr)
 
 
-def variant_eval_files(w):
-    return [path for _, path in variant_stage_evals(w.task, w.target, w.seed, w.variant)]
+def variant_models(w):
+    return [model for _, model in variant_stage_models(w.task, w.target, w.seed, w.variant)]
 
 
 def variant_stage_names(w):
-    return [stage for stage, _ in variant_stage_evals(w.task, w.target, w.seed, w.variant)]
+    return [stage for stage, _ in variant_stage_models(w.task, w.target, w.seed, w.variant)]
 
 
 def variant_meta(w):

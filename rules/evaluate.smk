@@ -1,44 +1,25 @@
-# Stage 5: evaluation on the target test set (accuracy for CLS, entity F1 via seqeval for CoNLL), and the
-# scores of each variant collected stage by stage.
+# Stage 5: evaluation on the target test set (accuracy for CLS, entity F1 via seqeval for CoNLL) of every
+# model a variant trains, stage by stage: fine-tuning, then each self-training step. One job per variant
+# loads each of its models in turn, which keeps the number of jobs (and their start-up cost) low.
 
 
-localrules:
-    collect_variant_scores,
-
-
-rule evaluate_model:
+rule evaluate_variant:
     input:
-        model=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/{{stage_dir}}/model",
+        models=variant_models,
         test=target_test,
     output:
-        scores=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/{{stage_dir}}/eval.json",
-    wildcard_constraints:
-        stage_dir=r"ft-(task|random|none)|st/[^/]+",
+        scores=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/variants/{{variant}}.json",
     params:
+        stages=variant_stage_names,
+        meta=variant_meta,
         kind=task_kind,
         max_length=max_length,
         inference_batch_size=config["self_training"]["inference_batch_size"],
     resources:
         gpu=1,
     log:
-        "logs/evaluate_model/{task}-{target}-seed{seed}-{stage_dir}.log",
+        "logs/evaluate_variant/{task}-{target}-seed{seed}-{variant}.log",
     conda:
         ENV
     script:
-        "../workflow_scripts/evaluate_model.py"
-
-
-rule collect_variant_scores:
-    input:
-        evals=variant_eval_files,
-    output:
-        scores=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/variants/{{variant}}.json",
-    params:
-        stages=variant_stage_names,
-        meta=variant_meta,
-    log:
-        "logs/collect_variant_scores/{task}-{target}-seed{seed}-{variant}.log",
-    conda:
-        ENV
-    script:
-        "../workflow_scripts/collect_variant_scores.py"
+        "../workflow_scripts/evaluate_variant.py"

@@ -80,3 +80,16 @@ def test_task_helpers():
     assert ids_to_tags(ids) == [["B-LOC", "O"]]
     token_probs = [np.eye(9)[ids[0]][None]]
     assert predicted_ids("token", token_probs) == ids
+
+
+def test_threshold_curve_of_counts_words_for_ner():
+    from xlt.tasks import threshold_curve_of
+
+    records = [{"tokens": ["Berlin", "ist"], "tags": ["B-LOC", "O"]}, {"tokens": ["Ja"], "tags": ["O"]}]
+    onehot = np.eye(9)
+    probs = [np.stack([onehot[5] * 0.95 + 0.05 / 9, onehot[0] * 0.6 + 0.4 / 9])[None], (onehot[[1]] * 0.99)[None]]
+    rows = threshold_curve_of("token", probs, records, [0.5, 0.9])
+    assert [r["total"] for r in rows] == [3, 3]
+    assert [r["selected"] for r in rows] == [3, 2]
+    # the third word is confidently wrong (B-PER for O): accuracy 2/3 at 0.5, 1/2 at 0.9
+    assert [round(r["accuracy"], 3) for r in rows] == [0.667, 0.5]

@@ -40,7 +40,7 @@ def test_paper_config_expands_to_the_whole_grid():
     cls_targets = len(cfg["tasks"]["cls"]["languages"]) * len(cfg["tasks"]["cls"]["domains"])
     conll_targets = len(cfg["tasks"]["conll"]["languages"])
     runs = seeds * (cls_targets * len(cfg["tasks"]["cls"]["variants"]) + conll_targets * len(cfg["tasks"]["conll"]["variants"]))
-    assert counts["collect_variant_scores"] == runs
+    assert counts["evaluate_variant"] == runs
     # BTF on the task corpus and on random Wikipedia for every target and seed
     assert counts["bilingual_task_fitting"] == 2 * seeds * (cls_targets + conll_targets)
     # fine-tuning from the task-BTF, random-BTF and plain base model
@@ -87,5 +87,5 @@ def test_cpu_small_config_dry_runs_on_the_real_data():
     assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
     counts = job_counts(res.stdout + res.stderr)
     # 6 CLS targets (de, fr x 3 domains) + 2 CoNLL targets, 4 variants, 3 seeds
-    assert counts["collect_variant_scores"] == 3 * 4 * (6 + 2)
+    assert counts["evaluate_variant"] == 3 * 4 * (6 + 2)
     assert counts["subsample_source_train"] == 4  # English books/dvd/music reviews and CoNLL sentences

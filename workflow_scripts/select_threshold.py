@@ -10,8 +10,8 @@ from xlt.errors import exit_on_user_error
 from xlt.io import read_json, write_json
 from xlt.report import write_curve
 from xlt.runtime import read_records, start
-from xlt.selftrain import flatten_sentences, select_threshold_by_max_curvature, threshold_curve, update_source_keep
-from xlt.tasks import gold_ids, input_field, predicted_ids
+from xlt.selftrain import select_threshold_by_max_curvature, update_source_keep
+from xlt.tasks import gold_ids, input_field, predicted_ids, threshold_curve_of
 from xlt.train.api import predict_probs
 
 log = start(snakemake, "select_threshold")  # noqa: F821
@@ -22,14 +22,12 @@ def main(sm):
     p = sm.params
     source = read_records(sm.input.source, input_field(p.kind))
     probs = predict_probs(sm.input.student, source, batch_size=p.inference_batch_size, max_length=p.max_length)
-    gold = gold_ids(p.kind, source)
-    flat_probs, flat_gold = (probs, gold) if p.kind == "sequence" else flatten_sentences(probs, gold)
-    curve = threshold_curve(flat_probs, flat_gold, p.thresholds)
+    curve = threshold_curve_of(p.kind, probs, source, p.thresholds)
     accuracy = [row["accuracy"] for row in curve]
     alpha = select_threshold_by_max_curvature(p.thresholds, accuracy, method=p.curvature)
 
     previous = read_json(sm.input.previous_keep)["keep"] if sm.input.get("previous_keep") else None
-    keep = update_source_keep(previous, predicted_ids(p.kind, probs), gold)
+    keep = update_source_keep(previous, predicted_ids(p.kind, probs), gold_ids(p.kind, source))
 
     write_curve(curve, sm.output.curve)
     write_json(sm.output.keep, {"keep": [bool(k) for k in keep], "kept": int(np.sum(keep)), "total": len(keep),

@@ -6,8 +6,7 @@ to argue that the source curve is a good stand-in."""
 from xlt.errors import exit_on_user_error
 from xlt.report import write_curve
 from xlt.runtime import read_records, start
-from xlt.selftrain import flatten_sentences, threshold_curve
-from xlt.tasks import gold_ids, input_field
+from xlt.tasks import input_field, threshold_curve_of
 from xlt.train.api import predict_probs
 
 log = start(snakemake, "target_threshold_curve")  # noqa: F821
@@ -18,9 +17,7 @@ def main(sm):
     p = sm.params
     test = read_records(sm.input.test, input_field(p.kind))
     probs = predict_probs(sm.input.student, test, batch_size=p.inference_batch_size, max_length=p.max_length)
-    gold = gold_ids(p.kind, test)
-    flat_probs, flat_gold = (probs, gold) if p.kind == "sequence" else flatten_sentences(probs, gold)
-    write_curve(threshold_curve(flat_probs, flat_gold, p.thresholds), sm.output.curve)
+    write_curve(threshold_curve_of(p.kind, probs, test, p.thresholds), sm.output.curve)
     log.info("target curve over %d examples written", len(test))
 
 

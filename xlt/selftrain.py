@@ -23,6 +23,7 @@ from typing import Literal, Sequence
 import numpy as np
 
 from xlt.errors import UserError
+from xlt.voters import as_voter_probs, voters_decision
 
 FINETUNE_STAGE = "finetune"
 """Stage name of the source-fine-tuned model, the teacher of round 1."""
@@ -146,31 +147,14 @@ def labeler_of(steps: Sequence[Step], step: Step) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _as_voter_probs(probs) -> np.ndarray:
-    """Return probabilities as [M, N, C]; a single model's [N, C] becomes one voter."""
-    arr = np.asarray(probs, dtype=np.float64)
-    if arr.ndim == 2:
-        arr = arr[None]
-    if arr.ndim != 3:
-        raise ValueError(f"expected probabilities of shape [N, C] or [M, N, C], got {arr.shape}")
-    return arr
-
-
 def voters_agree(probs, alpha: float) -> tuple[np.ndarray, np.ndarray]:
-    """Voters Module decision policy (Eq. 4) for probabilities [M, N, C] (or one model's [N, C]).
+    """Voters Module decision policy (Eq. 4, :func:`xlt.voters.voters_decision`) with -1 for rejected samples.
 
     A sample gets pseudo label j when every voter's argmax is j and every voter's confidence for j is
-    strictly greater than ``alpha``. Returns ``(mask [N] bool, labels [N] int)`` with label -1 where
-    the sample is not selected.
+    strictly greater than ``alpha``. Returns ``(mask [N] bool, labels [N] int)``.
     """
-    p = _as_voter_probs(probs)
-    votes = p.argmax(axis=-1)  # [M, N]
-    first = votes[0]
-    agree = (votes == first[None]).all(axis=0)
-    conf = np.take_along_axis(p, first[None, :, None].repeat(p.shape[0], axis=0), axis=-1)[..., 0]  # [M, N]
-    mask = agree & (conf > alpha).all(axis=0)
-    labels = np.where(mask, first, -1)
-    return mask, labels
+    mask, labels = voters_decision(probs, alpha)
+    return mask, np.where(mask, labels, -1)
 
 
 def flatten_sentences(probs: Sequence, gold: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -205,7 +189,7 @@ def threshold_curve(
     Per threshold: ``accuracy`` = correct selected / selected (NaN when nothing is selected) and
     ``recall`` = selected / total, the fraction of units that meet the threshold.
     """
-    p = _as_voter_probs(probs)
+    p = as_voter_probs(probs)
     g = np.asarray(gold, dtype=np.int64).reshape(-1)
     if p.shape[1] != len(g):
         raise ValueError(f"{p.shape[1]} predictions but {len(g)} gold labels")
@@ -396,7 +380,7 @@ def select_pseudo_labels(
         raise ValueError(f"ner_selection {ner_selection!r}: expected 'sentence' or 'token'")
     indices, tags = [], []
     for i, probs in enumerate(voter_probs):
-        p = _as_voter_probs(probs)
+        p = as_voter_probs(probs)
         if p.shape[1] == 0:
             continue
         mask, labels = voters_agree(p, alpha)

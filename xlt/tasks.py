@@ -6,6 +6,7 @@ import numpy as np
 
 from xlt.data.cls import LABELS as CLS_LABELS
 from xlt.data.conll import LABELS as CONLL_LABELS
+from xlt.voters import soft_labels
 
 KINDS = ("sequence", "token")
 
@@ -39,11 +40,22 @@ def predicted_ids(kind: str, probs):
 
 
 def mean_over_heads(kind: str, probs):
-    """Soft labels of a teacher: the mean of its heads' (voters') probabilities."""
+    """Soft labels of a teacher: the mean of its heads' (voters') probabilities, per sentence for NER."""
     if kind == "sequence":
-        return np.asarray(probs).mean(axis=0)
-    return [np.asarray(p).mean(axis=0) for p in probs]
+        return soft_labels(probs)
+    return [soft_labels(p) for p in probs]
 
 
 def ids_to_tags(ids_per_sentence) -> list[list[str]]:
     return [[CONLL_LABELS[i] for i in ids] for ids in ids_per_sentence]
+
+
+def threshold_curve_of(kind: str, probs, records: list[dict], thresholds) -> list[dict]:
+    """Accuracy and recall against the threshold of a model's predictions on labelled records (Eq. 3);
+    NER counts words."""
+    from xlt.selftrain import flatten_sentences, threshold_curve
+
+    gold = gold_ids(kind, records)
+    if kind == "token":
+        probs, gold = flatten_sentences(probs, gold)
+    return threshold_curve(probs, gold, thresholds)

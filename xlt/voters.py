@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def _as_mnc(probs) -> np.ndarray:
+def as_voter_probs(probs) -> np.ndarray:
     probs = np.asarray(probs, dtype=np.float64)
     if probs.ndim == 2:
         probs = probs[None]
@@ -32,7 +32,7 @@ def voters_decision(probs, alpha: float) -> tuple[np.ndarray, np.ndarray]:
     Returns ``(keep_mask [N] bool, labels [N] int)``; ``labels`` is the first voter's argmax, meaningful
     where ``keep_mask`` is true. ``[N, C]`` input is treated as a single voter.
     """
-    p = _as_mnc(probs)
+    p = as_voter_probs(probs)
     votes = p.argmax(axis=-1)  # [M, N]
     labels = votes[0]
     agree = (votes == labels[None, :]).all(axis=0)
@@ -43,4 +43,4 @@ def voters_decision(probs, alpha: float) -> tuple[np.ndarray, np.ndarray]:
 
 def soft_labels(probs) -> np.ndarray:
     """Teacher soft labels ``[N, C]``: the mean of the voters' probabilities ``[M, N, C]`` (float32)."""
-    return _as_mnc(probs).mean(axis=0).astype(np.float32)
+    return as_voter_probs(probs).mean(axis=0).astype(np.float32)

@@ -8,17 +8,17 @@ rule bilingual_task_fitting:
         corpus=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/btf-{{corpus}}/balanced.jsonl",
     output:
         model=directory(f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/btf-{{corpus}}/model"),
-    params:
-        hp=btf_hp,
-        seed=seed_of,
-        checkpoints=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/btf-{{corpus}}/checkpoints",
-    resources:
-        gpu=1,
     log:
         "logs/bilingual_task_fitting/{task}-{target}-seed{seed}-{corpus}.log",
     benchmark:
         f"{RESULTS}/benchmarks/bilingual_task_fitting/{{task}}-{{target}}-seed{{seed}}-{{corpus}}.tsv"
     conda:
         ENV
+    resources:
+        gpu=1,
+    params:
+        hp=btf_hp,
+        seed=seed_of,
+        checkpoints=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/btf-{{corpus}}/checkpoints",
     script:
         "../workflow_scripts/bilingual_task_fitting.py"

@@ -65,9 +65,11 @@ def cls_review_file(lang, domain, split):
 def cls_unlabeled_pool(lang, domain):
     """unlabeled.review when the copy has it; otherwise (if allowed) the train reviews of every domain."""
     path = cls_review_file(lang, domain, "unlabeled")
-    if Path(path).exists() or not config["data"]["cls"]["unlabeled_fallback"] or not Path(
-        cls_review_file(lang, domain, "train")
-    ).exists():
+    if (
+        Path(path).exists()
+        or not config["data"]["cls"]["unlabeled_fallback"]
+        or not Path(cls_review_file(lang, domain, "train")).exists()
+    ):
         return [path]
     return [cls_review_file(lang, d, "train") for d in ("books", "dvd", "music")]
 
@@ -91,7 +93,7 @@ def source_train(w):
     lang, domain = xlt_config.split_target(w.task, w.target)
     path = labelled_data(w.task, task_cfg(w.task)["source_language"], domain, "train")
     size = task_cfg(w.task)["train_size"]
-    return path if size is None else path.replace("/train.jsonl", f"/train.sample{size}.jsonl")
+    return path if size is None else str(Path(path).with_name(f"train.sample{size}.jsonl"))
 
 
 def source_dev(w):
@@ -140,7 +142,7 @@ def base_model():
     """The multilingual encoder every run starts from."""
     m = config["model"]
     if m["source"] == "hub" and m["layers"] is None and not m["trim_vocab"]:
-        return f"resources/models/{m['name'].replace('/', '--')}@{m['revision']}"
+        return hub_snapshot_dir()
     return f"{RESULTS}/models/base"
 
 
@@ -217,7 +219,11 @@ def figure2_inputs():
     hard = next(c for c in chain_prefixes(chain) if c.last.kind == "hard" and c.last.round == fig["round"])
     w = SimpleNamespace(task=fig["task"], target=fig["target"], seed=config["seeds"][0])
     d = f"{chain_dir(w, hard.parent())}/threshold"
-    return {"source_curves": f"{d}/curve_source.tsv", "target_curves": f"{d}/curve_target.tsv", "alphas": f"{d}/alpha.json"}
+    return {
+        "source_curves": f"{d}/curve_source.tsv",
+        "target_curves": f"{d}/curve_target.tsv",
+        "alphas": f"{d}/alpha.json",
+    }
 
 
 def all_targets():
@@ -397,14 +403,26 @@ def data_stats_entries():
             for domain in cls["domains"]:
                 for split in ("train", "test"):
                     entries.append(
-                        {"task": "cls", "lang": lang, "domain": domain, "split": split,
-                         "path": cls_review_file(lang, domain, split), "encoding": "utf-8"}
+                        {
+                            "task": "cls",
+                            "lang": lang,
+                            "domain": domain,
+                            "split": split,
+                            "path": cls_review_file(lang, domain, split),
+                            "encoding": "utf-8",
+                        }
                     )
                 if lang != cls["source_language"]:
                     for path in cls_unlabeled_pool(lang, domain):
                         entries.append(
-                            {"task": "cls", "lang": lang, "domain": domain, "split": "unlabeled",
-                             "path": path, "encoding": "utf-8"}
+                            {
+                                "task": "cls",
+                                "lang": lang,
+                                "domain": domain,
+                                "split": "unlabeled",
+                                "path": path,
+                                "encoding": "utf-8",
+                            }
                         )
     conll = task_cfg("conll")
     if conll["enabled"]:
@@ -413,8 +431,14 @@ def data_stats_entries():
             for split in ("train", "dev", "test"):
                 if split in files.get(lang, {}):
                     entries.append(
-                        {"task": "conll", "lang": lang, "domain": None, "split": split,
-                         "path": files[lang][split], "encoding": files[lang]["encoding"]}
+                        {
+                            "task": "conll",
+                            "lang": lang,
+                            "domain": None,
+                            "split": split,
+                            "path": files[lang][split],
+                            "encoding": files[lang]["encoding"],
+                        }
                     )
     return entries
 
@@ -444,7 +468,7 @@ def base_model_texts():
 def base_model_snapshot():
     m = config["model"]
     if m["source"] == "hub":
-        return f"resources/models/{m['name'].replace('/', '--')}@{m['revision']}"
+        return hub_snapshot_dir()
     if m["source"] == "local":
         return m["name"]
     return []
@@ -460,6 +484,10 @@ def synthetic_conll_languages():
     return [conll["source_language"]] + conll["languages"] if conll["enabled"] else []
 
 
+def synthetic_root(w):
+    return config["synthetic"]["root"]
+
+
 def synthetic_outputs():
     from xlt.synthetic import synthetic_files
 
@@ -468,9 +496,18 @@ def synthetic_outputs():
     return [f"{root}/{p}" for p in rel]
 
 
+HUB_SEP = "--"  # folder names spell the hub id's separator as "--"
+
+
+def hub_snapshot_dir():
+    """resources/models/<owner--name>@<revision>: where download_model puts the hub snapshot."""
+    m = config["model"]
+    owner_name = HUB_SEP.join(Path(m["name"]).parts)
+    return f"resources/models/{owner_name}@{m['revision']}"
+
+
 def hub_model_name(w):
-    """Folder names spell the hub id's '/' as '--'."""
-    return w.name.replace("--", "/")
+    return Path(*w.name.split(HUB_SEP)).as_posix()
 
 
 def wikipedia_dump_url(w):

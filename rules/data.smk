@@ -8,14 +8,14 @@ rule prepare_cls_split:
     output:
         data=f"{RESULTS}/data/cls/{{lang}}/{{domain}}/{{split}}.jsonl",
         info=f"{RESULTS}/data/cls/{{lang}}/{{domain}}/{{split}}.info.json",
-    wildcard_constraints:
-        split="train|test",
-    params:
-        kind="labelled",
     log:
         "logs/prepare_cls_split/{lang}-{domain}-{split}.log",
+    wildcard_constraints:
+        split="train|test",
     conda:
         ENV
+    params:
+        kind="labelled",
     script:
         "../workflow_scripts/prepare_cls.py"
 
@@ -27,15 +27,15 @@ rule prepare_cls_unlabeled:
     output:
         data=f"{RESULTS}/data/cls/{{lang}}/{{domain}}/unlabeled.jsonl",
         info=f"{RESULTS}/data/cls/{{lang}}/{{domain}}/unlabeled.info.json",
+    log:
+        "logs/prepare_cls_unlabeled/{lang}-{domain}.log",
+    conda:
+        ENV
     params:
         kind="unlabeled",
         size=task_cfg("cls")["unlabeled_size"],
         seed=config["data"]["seed"],
         fallback=config["data"]["cls"]["unlabeled_fallback"],
-    log:
-        "logs/prepare_cls_unlabeled/{lang}-{domain}.log",
-    conda:
-        ENV
     script:
         "../workflow_scripts/prepare_cls.py"
 
@@ -46,14 +46,14 @@ rule prepare_conll_split:
     output:
         data=f"{RESULTS}/data/conll/{{lang}}/{{split}}.jsonl",
         info=f"{RESULTS}/data/conll/{{lang}}/{{split}}.info.json",
-    wildcard_constraints:
-        split="train|dev|test",
-    params:
-        encoding=conll_encoding,
     log:
         "logs/prepare_conll_split/{lang}-{split}.log",
+    wildcard_constraints:
+        split="train|dev|test",
     conda:
         ENV
+    params:
+        encoding=conll_encoding,
     script:
         "../workflow_scripts/prepare_conll.py"
 
@@ -63,12 +63,12 @@ rule data_stats:
         unpack(data_stats_inputs),
     output:
         tsv=f"{RESULTS}/data_stats.tsv",
-    params:
-        entries=data_stats_entries(),
     log:
         "logs/data_stats.log",
     conda:
         ENV
+    params:
+        entries=data_stats_entries(),
     script:
         "../workflow_scripts/data_stats.py"
 
@@ -76,10 +76,10 @@ rule data_stats:
 rule conll2003_is_licensed:
     output:
         "resources/data/conll2003/{name}",
-    wildcard_constraints:
-        name="eng\\.(train|testa|testb)|deu\\.(train|testa|testb)",
     log:
         "logs/conll2003_is_licensed/{name}.log",
+    wildcard_constraints:
+        name="eng\\.(train|testa|testb)|deu\\.(train|testa|testb)",
     conda:
         ENV
     shell:
@@ -93,15 +93,15 @@ rule subsample_source_train:
         data=f"{RESULTS}/data/{{dataset}}/train.jsonl",
     output:
         data=f"{RESULTS}/data/{{dataset}}/train.sample{{size}}.jsonl",
+    log:
+        "logs/subsample_source_train/{dataset}-{size}.log",
     wildcard_constraints:
         dataset="cls/[a-z]+/[a-z]+|conll/[a-z]+",
         size=r"\d+",
+    conda:
+        ENV
     params:
         size="{size}",
         seed=config["data"]["seed"],
-    log:
-        "logs/subsample_source_train/{dataset}-{size}.log",
-    conda:
-        ENV
     script:
         "../workflow_scripts/subsample_records.py"

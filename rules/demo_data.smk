@@ -8,8 +8,12 @@ if SYNTHETIC:
     rule make_synthetic_data:
         output:
             synthetic_outputs(),
+        log:
+            "logs/make_synthetic_data.log",
+        conda:
+            ENV
         params:
-            out_root=config["synthetic"]["root"],
+            out_root=synthetic_root,
             seed=config["synthetic"]["seed"],
             cls_languages=synthetic_cls_languages(),
             cls_domains=task_cfg("cls")["domains"],
@@ -17,9 +21,5 @@ if SYNTHETIC:
             conll_languages=synthetic_conll_languages(),
             conll_sizes=config["synthetic"]["conll_sizes"],
             wiki_pages=config["synthetic"]["wiki_pages"],
-        log:
-            "logs/make_synthetic_data.log",
-        conda:
-            ENV
         script:
             "../workflow_scripts/make_synthetic_data.py"

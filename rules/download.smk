@@ -66,9 +66,7 @@ rule download_conll2002:
         ensure(
             "resources/downloads/conll2002.zip",
             non_empty=True,
-            sha256=lookup(
-                dpath="data/conll/conll2002_sha256", within=config, default=None
-            ),
+            sha256=lookup(dpath="data/conll/conll2002_sha256", within=config, default=None),
             md5=lookup(dpath="data/conll/conll2002_md5", within=config, default=None),
         ),
     log:

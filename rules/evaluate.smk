@@ -9,17 +9,17 @@ rule evaluate_variant:
         test=target_test,
     output:
         scores=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/variants/{{variant}}.json",
+    log:
+        "logs/evaluate_variant/{task}-{target}-seed{seed}-{variant}.log",
+    conda:
+        ENV
+    resources:
+        gpu=1,
     params:
         stages=variant_stage_names,
         meta=variant_meta,
         kind=task_kind,
         max_length=max_length,
         inference_batch_size=config["self_training"]["inference_batch_size"],
-    resources:
-        gpu=1,
-    log:
-        "logs/evaluate_variant/{task}-{target}-seed{seed}-{variant}.log",
-    conda:
-        ENV
     script:
         "../workflow_scripts/evaluate_variant.py"

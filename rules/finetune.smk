@@ -8,18 +8,18 @@ rule finetune_source:
         dev=source_dev,
     output:
         model=directory(f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/ft-{{btf}}/model"),
-    params:
-        kind=task_kind,
-        hp=finetune_hp,
-        seed=seed_of,
-        checkpoints=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/ft-{{btf}}/checkpoints",
-    resources:
-        gpu=1,
     log:
         "logs/finetune_source/{task}-{target}-seed{seed}-{btf}.log",
     benchmark:
         f"{RESULTS}/benchmarks/finetune_source/{{task}}-{{target}}-seed{{seed}}-{{btf}}.tsv"
     conda:
         ENV
+    resources:
+        gpu=1,
+    params:
+        kind=task_kind,
+        hp=finetune_hp,
+        seed=seed_of,
+        checkpoints=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/ft-{{btf}}/checkpoints",
     script:
         "../workflow_scripts/finetune_source.py"

@@ -9,14 +9,14 @@ localrules:
 rule download_model:
     output:
         model=directory("resources/models/{name}@{revision}"),
+    log:
+        "logs/download_model/{name}@{revision}.log",
+    retries: 3
+    conda:
+        ENV
     params:
         name=hub_model_name,
         revision="{revision}",
-    retries: 3
-    log:
-        "logs/download_model/{name}@{revision}.log",
-    conda:
-        ENV
     script:
         "../workflow_scripts/download_model.py"
 
@@ -27,12 +27,12 @@ rule build_base_model:
         snapshot=base_model_snapshot(),
     output:
         model=directory(f"{RESULTS}/models/base"),
-    params:
-        model=config["model"],
-        seed=config["data"]["seed"],
     log:
         "logs/build_base_model.log",
     conda:
         ENV
+    params:
+        model=config["model"],
+        seed=config["data"]["seed"],
     script:
         "../workflow_scripts/build_base_model.py"

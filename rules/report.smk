@@ -12,12 +12,12 @@ rule average_table:
         results=average_table_inputs,
     output:
         tsv=report(f"{RESULTS}/{{task}}_avg.tsv", category="Averages", labels={"task": "{task}"}),
-    params:
-        tables=average_table_spec,
     log:
         "logs/average_table/{task}.log",
     conda:
         ENV
+    params:
+        tables=average_table_spec,
     script:
         "../workflow_scripts/make_tables.py"
 
@@ -27,14 +27,14 @@ rule paper_table:
         results=paper_table_inputs,
     output:
         tsv=report(f"{RESULTS}/tables/{{table}}.tsv", category="Paper tables", labels={"table": "{table}"}),
-    wildcard_constraints:
-        table="table[3-9]",
-    params:
-        tables=paper_table_spec,
     log:
         "logs/paper_table/{table}.log",
+    wildcard_constraints:
+        table="table[3-9]",
     conda:
         ENV
+    params:
+        tables=paper_table_spec,
     script:
         "../workflow_scripts/make_tables.py"
 
@@ -44,13 +44,13 @@ rule figure2:
         unpack(figure2_files),
     output:
         png=report(f"{RESULTS}/figures/figure2.png", category="Figure 2"),
-    params:
-        title=figure2_title(),
-        source_label="source: English training data",
-        target_label="target: test set (analysis only)",
     log:
         "logs/figure2.log",
     conda:
         ENV
+    params:
+        title=figure2_title(),
+        source_label="source: English training data",
+        target_label="target: test set (analysis only)",
     script:
         "../workflow_scripts/plot_thresholds.py"

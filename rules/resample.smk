@@ -7,14 +7,14 @@ rule balance_languages:
         target=btf_target_corpus,
     output:
         corpus=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/btf-{{corpus}}/balanced.jsonl",
+    log:
+        "logs/balance_languages/{task}-{target}-seed{seed}-{corpus}.log",
+    conda:
+        ENV
     params:
         mode=config["resample"]["mode"],
         source_language=source_language,
         target_language=target_language,
         seed=seed_of,
-    log:
-        "logs/balance_languages/{task}-{target}-seed{seed}-{corpus}.log",
-    conda:
-        ENV
     script:
         "../workflow_scripts/balance_languages.py"

@@ -16,8 +16,16 @@ rule soft_label_step:
         corpus=task_corpus,
     output:
         model=directory(f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/model"),
+    log:
+        "logs/soft_label_step/{task}-{target}-seed{seed}-{chain}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/soft_label_step/{{task}}-{{target}}-seed{{seed}}-{{chain}}.tsv"
     wildcard_constraints:
         chain=r"[a-z]+-[a-z]+(\.[SH][0-9]+(-[a-z0-9.]+)?)*\.S[0-9]+",
+    conda:
+        ENV
+    resources:
+        gpu=1,
     params:
         kind=task_kind,
         hp=soft_hp,
@@ -26,14 +34,6 @@ rule soft_label_step:
         inference_batch_size=config["self_training"]["inference_batch_size"],
         seed=seed_of,
         checkpoints=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/checkpoints",
-    resources:
-        gpu=1,
-    log:
-        "logs/soft_label_step/{task}-{target}-seed{seed}-{chain}.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/soft_label_step/{{task}}-{{target}}-seed{{seed}}-{{chain}}.tsv"
-    conda:
-        ENV
     script:
         "../workflow_scripts/soft_label_step.py"
 
@@ -47,20 +47,20 @@ rule select_threshold:
         alpha=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/threshold/alpha.json",
         curve=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/threshold/curve_source.tsv",
         keep=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/threshold/source_keep.json",
+    log:
+        "logs/select_threshold/{task}-{target}-seed{seed}-{chain}.log",
     wildcard_constraints:
         chain=r"[a-z]+-[a-z]+(\.[SH][0-9]+(-[a-z0-9.]+)?)*\.S[0-9]+",
+    conda:
+        ENV
+    resources:
+        gpu=1,
     params:
         kind=task_kind,
         thresholds=config["self_training"]["thresholds"],
         curvature=config["self_training"]["curvature"],
         max_length=max_length,
         inference_batch_size=config["self_training"]["inference_batch_size"],
-    resources:
-        gpu=1,
-    log:
-        "logs/select_threshold/{task}-{target}-seed{seed}-{chain}.log",
-    conda:
-        ENV
     script:
         "../workflow_scripts/select_threshold.py"
 
@@ -71,19 +71,19 @@ rule target_threshold_curve:
         test=target_test,
     output:
         curve=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/threshold/curve_target.tsv",
+    log:
+        "logs/target_threshold_curve/{task}-{target}-seed{seed}-{chain}.log",
     wildcard_constraints:
         chain=r"[a-z]+-[a-z]+(\.[SH][0-9]+(-[a-z0-9.]+)?)*\.S[0-9]+",
+    conda:
+        ENV
+    resources:
+        gpu=1,
     params:
         kind=task_kind,
         thresholds=config["self_training"]["thresholds"],
         max_length=max_length,
         inference_batch_size=config["self_training"]["inference_batch_size"],
-    resources:
-        gpu=1,
-    log:
-        "logs/target_threshold_curve/{task}-{target}-seed{seed}-{chain}.log",
-    conda:
-        ENV
     script:
         "../workflow_scripts/target_threshold_curve.py"
 
@@ -96,8 +96,16 @@ rule hard_label_step:
     output:
         model=directory(f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/model"),
         pseudo=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/pseudo_labels.json",
+    log:
+        "logs/hard_label_step/{task}-{target}-seed{seed}-{chain}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/hard_label_step/{{task}}-{{target}}-seed{{seed}}-{{chain}}.tsv"
     wildcard_constraints:
         chain=r"[a-z]+-[a-z]+(\.[SH][0-9]+(-[a-z0-9.]+)?)*\.H[0-9]+-[a-z0-9.]+",
+    conda:
+        ENV
+    resources:
+        gpu=1,
     params:
         kind=task_kind,
         hp=hard_hp,
@@ -106,13 +114,5 @@ rule hard_label_step:
         inference_batch_size=config["self_training"]["inference_batch_size"],
         seed=seed_of,
         checkpoints=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/checkpoints",
-    resources:
-        gpu=1,
-    log:
-        "logs/hard_label_step/{task}-{target}-seed{seed}-{chain}.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/hard_label_step/{{task}}-{{target}}-seed{{seed}}-{{chain}}.tsv"
-    conda:
-        ENV
     script:
         "../workflow_scripts/hard_label_step.py"

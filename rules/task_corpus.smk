@@ -12,6 +12,11 @@ localrules:
 rule download_wikipedia_dump:
     output:
         ensure("resources/wikipedia/{lang}wiki-latest-pages-articles.xml.bz2", non_empty=True),
+    log:
+        "logs/download_wikipedia_dump/{lang}.log",
+    retries: 3
+    conda:
+        ENV
     params:
         url=wikipedia_dump_url,
         url_key="wikipedia.dump_url_template",
@@ -19,11 +24,6 @@ rule download_wikipedia_dump:
         sha256_key="",
         md5=None,
         md5_key="",
-    retries: 3
-    log:
-        "logs/download_wikipedia_dump/{lang}.log",
-    conda:
-        ENV
     script:
         "../workflow_scripts/download_dataset.py"
 
@@ -33,14 +33,14 @@ rule extract_entities:
         train=labelled_data("conll", "en", None, "train"),
     output:
         entities=f"{RESULTS}/corpus/conll/entities.tsv",
-    params:
-        types=config["wikipedia"]["entity_types"],
-        min_frequency=config["wikipedia"]["min_entity_frequency"],
-        max_entities=config["wikipedia"]["max_entities"],
     log:
         "logs/extract_entities.log",
     conda:
         ENV
+    params:
+        types=config["wikipedia"]["entity_types"],
+        min_frequency=config["wikipedia"]["min_entity_frequency"],
+        max_entities=config["wikipedia"]["max_entities"],
     script:
         "../workflow_scripts/extract_entities.py"
 
@@ -51,13 +51,13 @@ rule map_entity_titles:
         resources=mapping_resources,
     output:
         titles=f"{RESULTS}/corpus/conll/{{lang}}/titles.tsv",
-    params:
-        lang="{lang}",
-        wiki=config["wikipedia"],
     log:
         "logs/map_entity_titles/{lang}.log",
     conda:
         ENV
+    params:
+        lang="{lang}",
+        wiki=config["wikipedia"],
     script:
         "../workflow_scripts/map_entity_titles.py"
 
@@ -69,6 +69,10 @@ rule harvest_entity_sentences:
     output:
         corpus=f"{RESULTS}/corpus/conll/{{lang}}/entity_sentences.jsonl",
         stats=f"{RESULTS}/corpus/conll/{{lang}}/harvest_stats.tsv",
+    log:
+        "logs/harvest_entity_sentences/{lang}.log",
+    conda:
+        ENV
     params:
         lang="{lang}",
         max_sentences=config["wikipedia"]["max_sentences"],
@@ -76,10 +80,6 @@ rule harvest_entity_sentences:
         min_tokens=config["wikipedia"]["min_tokens"],
         max_tokens=config["wikipedia"]["max_tokens"],
         seed=config["data"]["seed"],
-    log:
-        "logs/harvest_entity_sentences/{lang}.log",
-    conda:
-        ENV
     script:
         "../workflow_scripts/harvest_sentences.py"
 
@@ -90,14 +90,14 @@ rule sample_random_wikipedia:
         reference=task_corpus,
     output:
         corpus=f"{RESULTS}/corpus/{{task}}/{{target}}/random_wikipedia.jsonl",
+    log:
+        "logs/sample_random_wikipedia/{task}-{target}.log",
+    conda:
+        ENV
     params:
         lang=target_language,
         min_tokens=config["wikipedia"]["min_tokens"],
         max_tokens=config["wikipedia"]["max_tokens"],
         seed=config["data"]["seed"],
-    log:
-        "logs/sample_random_wikipedia/{task}-{target}.log",
-    conda:
-        ENV
     script:
         "../workflow_scripts/sample_random_sentences.py"

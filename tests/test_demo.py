@@ -19,8 +19,9 @@ SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile")]
 
 
 def run(workdir, *args, timeout=1500):
-    return subprocess.run([*SNAKEMAKE, "--directory", str(workdir), *args], capture_output=True, text=True,
-                          timeout=timeout)
+    """Snakemake in ``workdir`` (relative config paths resolve there)."""
+    return subprocess.run([*SNAKEMAKE, "--directory", str(workdir), *args], cwd=workdir, capture_output=True,
+                          text=True, timeout=timeout)
 
 
 @pytest.fixture(scope="session")

@@ -229,6 +229,7 @@ def figure2_inputs():
 def all_targets():
     files = [f"{RESULTS}/data_stats.tsv"]
     files += [f"{RESULTS}/{task}_avg.tsv" for task in enabled_tasks()]
+    files += [f"{RESULTS}/{task}_variants.tsv" for task in enabled_tasks()]
     files += table_files()
     if figure2_inputs():
         files.append(f"{RESULTS}/figures/figure2.png")
@@ -371,6 +372,14 @@ def average_table_inputs(w):
 def average_table_spec(w):
     """{output name: table spec} for workflow_scripts/make_tables.py."""
     return {"tsv": {"kind": "summary", "task": w.task, "variants": config["report"]["main_variants"]}}
+
+
+def all_variants_inputs(w):
+    return variant_scores(w.task, task_cfg(w.task)["variants"])
+
+
+def all_variants_spec(w):
+    return {"tsv": {"kind": "summary", "task": w.task, "variants": task_cfg(w.task)["variants"]}}
 
 
 def paper_table_inputs(w):

@@ -3,6 +3,7 @@
 
 localrules:
     average_table,
+    variants_table,
     paper_table,
     figure2,
 
@@ -18,6 +19,23 @@ rule average_table:
         ENV
     params:
         tables=average_table_spec,
+    script:
+        "../workflow_scripts/make_tables.py"
+
+
+rule variants_table:
+    input:
+        results=all_variants_inputs,
+    output:
+        tsv=report(
+            f"{RESULTS}/{{task}}_variants.tsv", category="Averages", labels={"task": "{task}", "table": "all variants"}
+        ),
+    log:
+        "logs/variants_table/{task}.log",
+    conda:
+        ENV
+    params:
+        tables=all_variants_spec,
     script:
         "../workflow_scripts/make_tables.py"
 

@@ -55,7 +55,8 @@ def dry_run_jobs(work, configfile="demo.yaml") -> dict[str, int]:
 
 
 def test_demo_produces_every_result(demo):
-    for name in ["cls_avg.tsv", "conll_avg.tsv", "data_stats.tsv", "figures/figure2.png"]:
+    for name in ["cls_avg.tsv", "conll_avg.tsv", "cls_variants.tsv", "conll_variants.tsv", "data_stats.tsv",
+                 "figures/figure2.png"]:
         assert (demo / "results" / name).stat().st_size > 0, name
     for n in range(3, 10):
         assert (demo / "results" / "tables" / f"table{n}.tsv").exists()
@@ -88,7 +89,7 @@ def edited_config(demo, path: list, value) -> str:
 
 
 SELF_TRAINING = {"soft_label_step", "select_threshold", "target_threshold_curve", "hard_label_step",
-                 "evaluate_variant", "average_table", "paper_table", "figure2", "all"}
+                 "evaluate_variant", "average_table", "variants_table", "paper_table", "figure2", "all"}
 
 
 def test_self_training_edit_reruns_only_self_training(demo):

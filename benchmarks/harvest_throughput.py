@@ -9,9 +9,11 @@ The 10x dump repeats the pages of the largest real dump under ../shared/data/wik
 file, removed afterwards). The entity names are those of the CoNLL-2003 English training set, searched
 in an English dump, i.e. every entity name in its own language: the hardest case for the pre-filters,
 since most paragraphs mention some entity. A second scenario searches a few names only (mostly
-skipped text), and a third measures the random sampler, which parses every paragraph.
+skipped text), and a third measures the random sampler, which parses every paragraph. The all-names
+harvest runs serially and with ``--workers`` worker processes (peak RSS is then the reading process's;
+each worker is a fork of it holding one batch of articles).
 
-Usage: python benchmarks/harvest_throughput.py [--data ../shared/data] [--repeat 10]
+Usage: python benchmarks/harvest_throughput.py [--data ../shared/data] [--repeat 10] [--workers 2]
 """
 
 from __future__ import annotations
@@ -37,7 +39,9 @@ args = json.loads(open(sys.argv[1], encoding="utf-8").read())
 rows = [TitleRow(*r) for r in args["rows"]]
 t0 = time.perf_counter()
 if args["mode"] == "entities":
-    res = harvest_sentences([args["dump"]], rows, "en", max_sentences=60000, per_entity_cap=100, seed=1)
+    res = harvest_sentences(
+        [args["dump"]], rows, "en", max_sentences=60000, per_entity_cap=100, seed=1, workers=args["workers"]
+    )
 elif args["mode"] == "random":
     res = sample_random_sentences([args["dump"]], "en", 60000, seed=1)
 else:
@@ -52,7 +56,9 @@ def peak_kib():
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({{"wall": wall, "maxrss_kib": peak_kib(), "kept": len(res.records) if res else 0}}))
+workers_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest worker's peak
+kept = len(res.records) if res else 0
+print(json.dumps({{"wall": wall, "maxrss_kib": peak_kib(), "workers_kib": workers_kib, "kept": kept}}))
 """
 
 
@@ -96,11 +102,11 @@ def decompress_seconds(path: Path, runs: int = 2) -> float:
     return best
 
 
-def run_child(mode: str, dump: Path, rows: list) -> dict:
+def run_child(mode: str, dump: Path, rows: list, workers: int = 1) -> dict:
     """Run one harvest in a fresh interpreter; its wall time and peak RSS."""
     code = CHILD.format(root=str(ROOT))
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as fh:
-        json.dump({"mode": mode, "dump": str(dump), "rows": rows}, fh)
+        json.dump({"mode": mode, "dump": str(dump), "rows": rows, "workers": workers}, fh)
     try:
         out = subprocess.run([sys.executable, "-c", code, fh.name], capture_output=True, text=True, check=True)
     finally:
@@ -121,6 +127,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--repeat", type=int, default=10)
+    ap.add_argument("--workers", type=int, default=2, help="worker processes of the parallel entity harvest")
     args = ap.parse_args()
 
     src = largest_dump(args.data)
@@ -136,18 +143,31 @@ def main() -> None:
         print(f"plain bz2 decompression: {dec:.2f} s ({size / 1e6 / dec:.1f} MB/s)")
         base = run_child("none", big, rows)
         print(f"baseline process (imports + entity list): peak RSS {base['maxrss_kib'] / 1024:.0f} MiB")
-        for label, mode, names in (
-            (f"entity harvest, {len(rows)} CoNLL names (most paragraphs match)", "entities", rows),
-            (f"entity harvest, {len(few)} names (most text skipped)", "entities", few),
-            ("random sample (every paragraph parsed)", "random", []),
+        for label, mode, names, workers in (
+            (f"entity harvest, {len(rows)} CoNLL names (most paragraphs match)", "entities", rows, 1),
+            (
+                f"entity harvest, {len(rows)} CoNLL names, {args.workers} workers",
+                "entities",
+                rows,
+                args.workers,
+            ),
+            (f"entity harvest, {len(few)} names (most text skipped)", "entities", few, 1),
+            ("random sample (every paragraph parsed)", "random", [], 1),
         ):
-            small = run_child(mode, src, names)
-            res = run_child(mode, big, names)
+            small = run_child(mode, src, names, workers)
+            res = run_child(mode, big, names, workers)
             ratio = dec / res["wall"]
             print(
                 f"{label}: {res['wall']:.2f} s, {size / 1e6 / res['wall']:.1f} MB/s, "
                 f"ratio to decompression {ratio:.2f}; peak RSS 1x {small['maxrss_kib'] / 1024:.0f} MiB, "
-                f"{args.repeat}x {res['maxrss_kib'] / 1024:.0f} MiB; {res['kept']} sentences"
+                f"{args.repeat}x {res['maxrss_kib'] / 1024:.0f} MiB"
+                + (
+                    f" (largest worker 1x {small['workers_kib'] / 1024:.0f}, "
+                    f"{args.repeat}x {res['workers_kib'] / 1024:.0f} MiB)"
+                    if workers > 1
+                    else ""
+                )
+                + f"; {res['kept']} sentences"
             )
 
 

@@ -137,6 +137,21 @@ def test_same_seed_same_corpus_other_seed_other_sample(tmp_path):
     assert len(set(order)) == 30  # no repeats
 
 
+def test_worker_processes_give_the_same_corpus_as_one_process(tmp_path, dump, monkeypatch):
+    import xlt.wiki.harvest as harvest
+
+    monkeypatch.setattr(harvest, "_BATCH_CHARS", 300)  # small batches, and the parent waits for the oldest
+    monkeypatch.setattr(harvest, "_PENDING_PER_WORKER", 1)  # as soon as two are in flight
+    path = _many_sentences(tmp_path, {"Alpha": 150, "Beta": 60, "Lindenfeld": 20})
+    rows = ROWS + _rows(["Alpha", "Beta"])
+    kwargs = dict(per_entity_cap=40, max_sentences=90, seed=3)
+    serial = harvest_sentences([dump, path, dump], rows, "de", **kwargs)
+    parallel = harvest_sentences([dump, path, dump], rows, "de", workers=2, **kwargs)
+    assert parallel.records == serial.records and len(serial.records) == 90
+    assert parallel.stats == serial.stats and parallel.per_type == serial.per_type
+    assert serial.stats["dropped_duplicate"] > 0 and serial.stats["paragraphs_parsed"] > 0
+
+
 def test_allocate_caps_is_water_filling():
     rng = random.Random(0)
     assert allocate_caps({"a": 5, "b": 3}, 10, rng) == {"a": 5, "b": 3}

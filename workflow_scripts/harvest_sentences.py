@@ -2,7 +2,7 @@
 
 input.titles: TSV from map_entity_titles; input.dumps: target-language pages-articles dumps;
 params.lang, params.max_sentences, params.per_entity_cap, params.min_tokens, params.max_tokens,
-params.seed; output.corpus: JSONL {"text", "tokens", "entity"}; output.stats: TSV; log[0].
+params.seed; threads: worker processes; output.corpus: JSONL {"text", "tokens", "entity"}; output.stats: TSV; log[0].
 """
 
 import logging
@@ -26,6 +26,7 @@ def main(smk) -> None:
         min_tokens=int(smk.params.min_tokens),
         max_tokens=None if smk.params.max_tokens is None else int(smk.params.max_tokens),
         seed=int(smk.params.seed),
+        workers=max(1, int(smk.threads)),
     )
     write_jsonl(smk.output.corpus, result.records)
     write_stats_tsv(smk.output.stats, result.stats, result.per_type)

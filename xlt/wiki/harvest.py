@@ -19,14 +19,17 @@ Both keep sentences of ``min_tokens`` to ``max_tokens`` words that end with sent
 drop repeated sentences, and are seeded: the same dumps, entities and seed give the same corpus, in
 dump order. Cheap pre-filters keep the wikitext parser away from most text: redirects and other
 namespaces are skipped, and only prose paragraphs whose words could start an entity name are parsed.
+The entity harvest can hand that parsing to worker processes (``workers``) while the dump is read;
+results are taken back in order, so the corpus does not depend on the number of workers.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 import random
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Sequence
 
@@ -100,6 +103,94 @@ def iter_dump_sentences(
                 yield from split_sentences(paragraph_to_text(para), lang)
 
 
+_BATCH_CHARS = 1 << 17  # wikitext characters of articles handed to a worker at a time
+_PENDING_PER_WORKER = 3  # batches in flight per worker: memory stays bounded
+_WORKER_STATE: dict = {}  # the index and language, set in the parent before the workers fork
+
+
+def _mentions(articles: list[str], lang: str, index: CandidateIndex, tokenize: bool) -> tuple[int, list[tuple]]:
+    """The prose paragraphs of ``articles`` (wikitext) that may name an entity, and ``(sentence, keys,
+    tokens)`` for each of their sentences that does, in order.
+
+    ``tokens`` is the sentence's word tokens where ``tokenize`` is set and it ends like a sentence,
+    else ``None`` (the caller tokenizes only what it still needs)."""
+    paragraphs = 0
+    out = []
+    for text in articles:
+        for para in prose_paragraphs(text):
+            if not index.may_match(para):
+                continue
+            paragraphs += 1
+            for sentence in split_sentences(paragraph_to_text(para), lang):
+                keys = index.find(sentence)
+                if keys:
+                    tokens = word_tokenize(sentence, lang) if tokenize and ends_like_sentence(sentence) else None
+                    out.append((sentence, keys, tokens))
+    return paragraphs, out
+
+
+def _mentions_in_worker(articles: list[str]) -> tuple[int, list[tuple]]:
+    return _mentions(articles, _WORKER_STATE["lang"], _WORKER_STATE["index"], True)
+
+
+def _candidate_articles(dumps: Sequence, index: CandidateIndex, counts: Counter, chars: int) -> Iterator[list[str]]:
+    """Batches of the wikitext of articles that may mention a name (about ``chars`` each), in dump order."""
+    batch: list[str] = []
+    size = 0
+    for dump in dumps:
+        for page in iter_articles(dump, counts=counts):
+            if not index.may_match(page.text):
+                continue
+            counts["articles_parsed"] += 1
+            batch.append(page.text)
+            size += len(page.text)
+            if size >= chars:
+                yield batch
+                batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _iter_mentions(dumps: Sequence, lang: str, index: CandidateIndex, counts: Counter, workers: int) -> Iterator[tuple]:
+    """``(sentence, keys, tokens)`` of the dumps' sentences that name an entity, in dump order.
+
+    With ``workers`` > 1, articles are cut into paragraphs, converted, split and searched in that many
+    worker processes while this process reads the dump; results are taken in submission order (the
+    output is the same as without workers) and at most a few batches per worker are in flight, so
+    memory stays flat whatever the dump's size.
+    """
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for batch in _candidate_articles(dumps, index, counts, 1):
+            parsed, found = _mentions(batch, lang, index, False)
+            counts["paragraphs_parsed"] += parsed
+            yield from found
+        return
+    # the workers fork before the dump's reader thread starts and inherit the compiled index
+    _WORKER_STATE.update(lang=lang, index=index)
+    try:
+        pool = multiprocessing.get_context("fork").Pool(workers)
+    finally:
+        _WORKER_STATE.clear()
+    pending: deque = deque()
+
+    def take() -> Iterator[tuple]:
+        parsed, found = pending.popleft().get()
+        counts["paragraphs_parsed"] += parsed
+        yield from found
+
+    try:
+        for batch in _candidate_articles(dumps, index, counts, _BATCH_CHARS):
+            pending.append(pool.apply_async(_mentions_in_worker, (batch,)))
+            if len(pending) >= workers * _PENDING_PER_WORKER:
+                yield from take()
+        while pending:
+            yield from take()
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
 def _length_ok(tokens: list[str], min_tokens: int, max_tokens: int | None) -> bool:
     return len(tokens) >= min_tokens and (max_tokens is None or len(tokens) <= max_tokens)
 
@@ -137,8 +228,13 @@ def harvest_sentences(
     min_tokens: int = 5,
     max_tokens: int | None = 120,
     seed: int = 0,
+    workers: int = 1,
 ) -> HarvestResult:
-    """Sentences of the target dumps that mention the mapped entities (records ``text, tokens, entity``)."""
+    """Sentences of the target dumps that mention the mapped entities (records ``text, tokens, entity``).
+
+    ``workers`` > 1 converts and searches paragraphs in that many processes beside the one reading the
+    dump (POSIX ``fork`` only; elsewhere it runs serially); the corpus is the same for any ``workers``.
+    """
     names, entity_type = entity_names(rows)
     index = CandidateIndex(names, lang)
     order = {key: i for i, key in enumerate(dict.fromkeys(r.target_title for r in rows))}
@@ -149,21 +245,20 @@ def harvest_sentences(
     reservoirs: dict[str, list] = defaultdict(list)
     seen: set[bytes] = set()
     seq = 0
-    for sentence in iter_dump_sentences(dumps, lang, index=index, counts=counts):
-        keys = index.find(sentence)
-        if not keys:
-            continue
+    for sentence, keys, tokens in _iter_mentions(dumps, lang, index, counts, workers):
         counts["sentences_mentioning"] += 1
-        if not ends_like_sentence(sentence):
-            counts["dropped_not_a_sentence"] += 1
-            continue
-        tokens = word_tokenize(sentence, lang)
-        if not _length_ok(tokens, min_tokens, max_tokens):
-            counts["dropped_length"] += 1
-            continue
+        # a sentence seen before passed every filter then, so testing it first changes no count
         digest = _digest(sentence)
         if digest in seen:
             counts["dropped_duplicate"] += 1
+            continue
+        if not ends_like_sentence(sentence):
+            counts["dropped_not_a_sentence"] += 1
+            continue
+        if tokens is None:
+            tokens = word_tokenize(sentence, lang)
+        if not _length_ok(tokens, min_tokens, max_tokens):
+            counts["dropped_length"] += 1
             continue
         seen.add(digest)
         key = min(keys, key=lambda k: (offered[k], order.get(k, 0)))

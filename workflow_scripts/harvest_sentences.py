@@ -26,7 +26,7 @@ def main(smk) -> None:
         min_tokens=int(smk.params.min_tokens),
         max_tokens=None if smk.params.max_tokens is None else int(smk.params.max_tokens),
         seed=int(smk.params.seed),
-        workers=max(1, int(smk.threads)),
+        workers=max(1, int(getattr(smk, "threads", 1))),
     )
     write_jsonl(smk.output.corpus, result.records)
     write_stats_tsv(smk.output.stats, result.stats, result.per_type)

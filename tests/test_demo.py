@@ -84,7 +84,7 @@ def edited_config(demo, path: list, value) -> str:
     for key in path[:-1]:
         node = node.setdefault(key, {})
     node[path[-1]] = value
-    (demo / "edited.yaml").write_text(yaml.safe_dump(cfg))
+    (demo / "edited.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))  # key order is part of params
     return "edited.yaml"
 
 

@@ -52,3 +52,16 @@ def test_keep_mask_comes_from_the_last_thresholded_round():
 
 def test_parent_of_first_step_is_the_root():
     assert parse_chain("task-vm.S1").parent() == Chain("task", "vm", ())
+
+
+def test_teachers_and_students_follow_the_paper():
+    """Section 3.2: round 1's teacher is the fine-tuned model (the bare root), later rounds' teacher is the
+    previous round's last student (its hard student, or its soft student in soft-only rounds); a hard step
+    continues from its round's soft student."""
+    shss = variant_chain({**FULL, "schedule": "SHSS"}, "SHS")
+    soft1, hard1, soft2, soft3 = chain_prefixes(shss)
+    assert soft1.parent().steps == ()
+    assert soft2.parent() == hard1
+    assert soft3.parent() == soft2
+    assert hard1.parent() == soft1
+    assert shss.last.stage == "round3-soft"

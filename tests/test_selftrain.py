@@ -8,16 +8,11 @@ from xlt.selftrain import (
     DEFAULT_THRESHOLDS,
     FALLBACK_ALPHA,
     Step,
-    final_stage,
-    final_step,
     flatten_sentences,
-    init_of,
-    labeler_of,
     parse_schedule,
     select_pseudo_labels,
     select_threshold_by_max_curvature,
     step_name,
-    teacher_of,
     threshold_curve,
     update_source_keep,
     voters_agree,
@@ -50,30 +45,6 @@ def test_parse_rejects_invalid_schedule_in_one_line(bad):
     message = str(err.value)
     assert repr(bad) in message and "\n" not in message
     assert "expected" in message
-
-
-def test_teachers_follow_the_paper():
-    steps = parse_schedule("SHSS")
-    assert teacher_of(steps, 1) == "finetune"
-    assert teacher_of(steps, 2) == "round1-hard"  # hard student of the previous round
-    assert teacher_of(steps, 3) == "round2-soft"  # round 2 has no hard step
-    with pytest.raises(ValueError):
-        teacher_of(steps, 4)
-
-
-def test_students_start_from_base_and_hard_steps_continue_the_soft_student():
-    steps = parse_schedule("SHS")
-    assert init_of(steps, Step(1, "soft")) == "base"
-    assert init_of(steps, Step(1, "hard")) == "round1-soft"
-    assert labeler_of(steps, Step(2, "soft")) == "round1-hard"
-    assert labeler_of(steps, Step(1, "hard")) == "round1-soft"
-
-
-def test_final_step():
-    assert final_step(parse_schedule("SHS")) == Step(2, "soft")
-    assert final_step([]) is None
-    assert final_stage([]) == "finetune"
-    assert final_stage(parse_schedule("SH")) == "round1-hard"
 
 
 # ---------------------------------------------------------------- voters and curves

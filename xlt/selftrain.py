@@ -25,12 +25,6 @@ import numpy as np
 from xlt.errors import UserError
 from xlt.voters import as_voter_probs, voters_decision
 
-FINETUNE_STAGE = "finetune"
-"""Stage name of the source-fine-tuned model, the teacher of round 1."""
-
-BASE_STAGE = "base"
-"""Stage name of the Base Model (after Bilingual Task Fitting); every soft step starts from it."""
-
 DEFAULT_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.995, 0.999)
 """The threshold grid of the alpha search: coarse in the middle, dense near 1."""
 
@@ -85,61 +79,6 @@ def parse_schedule(schedule: str) -> list[Step]:
         else:
             raise UserError(f"self-training schedule {schedule!r}: unknown letter {letter!r}; {expected}")
     return steps
-
-
-def rounds_of(steps: Sequence[Step]) -> list[int]:
-    """The round numbers of a schedule, in order."""
-    return sorted({s.round for s in steps})
-
-
-def final_step(steps: Sequence[Step]) -> Step | None:
-    """The last step of the schedule (its model is the final model), or None for an empty schedule."""
-    return steps[-1] if steps else None
-
-
-def final_stage(steps: Sequence[Step]) -> str:
-    """Stage name of the final model: the last step's name, or ``"finetune"`` without self-training."""
-    last = final_step(steps)
-    return step_name(last) if last else FINETUNE_STAGE
-
-
-def teacher_of(steps: Sequence[Step], round: int) -> str:
-    """Stage name of the teacher that labels the target text in ``round``'s soft step.
-
-    Paper, Section 3.2: the teacher is "restored from the Model fine-tuned with source language data in
-    the first round and from the Student Model training with hard labels in the following rounds".
-    For round r > 1 this is the last step of round r - 1: its hard student, or its soft student when
-    that round has no hard step (soft-only schedules, Table 7).
-    """
-    if round not in rounds_of(steps):
-        raise ValueError(f"round {round} is not in the schedule (rounds {rounds_of(steps)})")
-    if round == 1:
-        return FINETUNE_STAGE
-    previous = [s for s in steps if s.round == round - 1]
-    return step_name(previous[-1])
-
-
-def init_of(steps: Sequence[Step], step: Step) -> str:
-    """Stage name of the weights a step's student starts from.
-
-    Soft steps start from the Base Model ("The parameters in the Student Model are restored from the
-    Base Model for each round"); a hard step fine-tunes "the Student Model again", i.e. continues from
-    its round's soft student.
-    """
-    if step not in steps:
-        raise ValueError(f"{step_name(step)} is not in the schedule")
-    return BASE_STAGE if step.kind == "soft" else step_name(Step(step.round, "soft"))
-
-
-def labeler_of(steps: Sequence[Step], step: Step) -> str:
-    """Stage name of the model whose predictions a step trains on.
-
-    Soft step: the round's teacher (:func:`teacher_of`). Hard step: the round's soft student, which
-    also picks alpha on the source training set and decides which source samples stay (Section 3.2).
-    """
-    if step not in steps:
-        raise ValueError(f"{step_name(step)} is not in the schedule")
-    return teacher_of(steps, step.round) if step.kind == "soft" else step_name(Step(step.round, "soft"))
 
 
 # --------------------------------------------------------------------------------------------

@@ -33,9 +33,10 @@ def main(sm):
                         "model": model})
         log.info("%s %s: %s %.4f", p.meta["variant"], stage, s["metric"], s["score"])
     records.append({**records[-1], "stage": "final"})
+    code = code_version()
     for rec in records:
         rec["test"] = sm.input.test
-        rec["code"] = code_version()
+        rec["code"] = code
     write_json(sm.output.scores, records)
 
 

@@ -4,7 +4,7 @@ with cross-entropy (Eq. 2)."""
 
 import numpy as np
 
-from xlt.errors import exit_on_user_error
+from xlt.errors import UserError, exit_on_user_error
 from xlt.io import atomic_path, read_json, write_json
 from xlt.runtime import read_records, record_artifact, start
 from xlt.selftrain import select_pseudo_labels
@@ -23,7 +23,7 @@ def main(sm):
     keep = np.asarray(read_json(sm.input.keep)["keep"], dtype=bool)
     source = read_records(sm.input.source, field)
     if len(keep) != len(source):
-        raise ValueError(f"{sm.input.keep}: {len(keep)} flags for {len(source)} source examples")
+        raise UserError(f"{sm.input.keep}: {len(keep)} flags for {len(source)} source examples in {sm.input.source}")
     kept_source = [rec for rec, k in zip(source, keep) if k]
 
     corpus = read_records(sm.input.corpus, field)

@@ -161,6 +161,12 @@ def test_unreadable_files_raise_one_line_user_errors(tmp_path):
         list(iter_pages(corrupt))
     assert str(corrupt) in str(err.value) and "\n" not in str(err.value)
 
+    corrupt_gz = tmp_path / "corrupt.xml.gz"  # gzip reports damage as zlib.error, not OSError
+    data = gzip.compress(dump_xml(PAGES * 50).encode())
+    corrupt_gz.write_bytes(data[:20] + b"\x00" * 200 + data[220:])
+    with pytest.raises(UserError, match="corrupt.xml.gz: unreadable compressed data"):
+        list(iter_pages(corrupt_gz))
+
     not_xml = write(tmp_path / "notes.txt", "just some text\n")
     with pytest.raises(UserError, match=r"notes.txt:1: "):
         list(iter_pages(not_xml))

@@ -323,3 +323,26 @@ def test_target_titles_prefer_articles_and_drop_ambiguous_folds(tmp_path):
     titles = read_target_titles([dump])
     assert titles["bremen"] == "Bremen" and "lindenfeld" not in titles
     assert titles["nordhafen"] == "Nordhafen (Stadt)"
+
+
+def test_cut_off_and_corrupt_sql_dumps(tmp_path, caplog):
+    import gzip as _gzip
+
+    from xlt.errors import UserError
+    from xlt.wiki.mapping import read_langlinks_sql
+
+    rows = ",".join(f"({i},'de','Titel {i}')" for i in range(1, 2001))
+    data = _gzip.compress(f"CREATE TABLE `langlinks` (\n);\nINSERT INTO `langlinks` VALUES {rows};\n".encode() * 3)
+    whole = tmp_path / "whole.sql.gz"
+    whole.write_bytes(data)
+    assert len(read_langlinks_sql(whole, "de")) == 2000
+    cut = tmp_path / "cut.sql.gz"
+    cut.write_bytes(data[: len(data) * 2 // 3])
+    with caplog.at_level("WARNING"):
+        links = read_langlinks_sql(cut, "de")
+    assert links[1] == "Titel 1"
+    assert sum("cut off" in r.message for r in caplog.records) == 1
+    corrupt = tmp_path / "corrupt.sql.gz"
+    corrupt.write_bytes(data[:20] + b"\x00" * 200 + data[220:])
+    with pytest.raises(UserError, match="corrupt.sql.gz: unreadable compressed data"):
+        read_langlinks_sql(corrupt, "de")

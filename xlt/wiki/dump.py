@@ -21,6 +21,7 @@ paragraphs (:func:`paragraph_to_text`) -- the parser is the slowest step of a ha
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
 import html
 import logging
@@ -28,6 +29,7 @@ import lzma
 import queue
 import re
 import threading
+import zlib
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Iterator, NamedTuple
@@ -38,6 +40,9 @@ from mwparserfromhell.nodes import ExternalLink, HTMLEntity, Tag, Text, Wikilink
 from xlt.errors import UserError
 
 log = logging.getLogger(__name__)
+
+# What the decompressors raise on damaged data (gzip raises zlib.error, which is no OSError).
+DECOMPRESSION_ERRORS = (OSError, lzma.LZMAError, zlib.error)
 
 __all__ = [
     "Page",
@@ -103,6 +108,22 @@ def open_dump(path):
     return raw, raw
 
 
+@contextlib.contextmanager
+def reading_dump(path, what: str):
+    """``open_dump`` for readers that stream a whole file: a cut-off file keeps what came before it (one
+    warning), unreadable compressed data is a one-line :class:`UserError`, and the file is always closed."""
+    stream, raw = open_dump(path)
+    try:
+        yield stream
+    except EOFError:
+        log.warning("%s: %s cut off; kept what came before the cut", path, what)
+    except DECOMPRESSION_ERRORS as err:
+        raise UserError(f"{path}: unreadable compressed data near byte {raw.tell()} ({err})") from None
+    finally:
+        stream.close()
+        raw.close()
+
+
 class _Truncated(Exception):
     """The compressed stream ended before its end-of-stream marker."""
 
@@ -121,7 +142,7 @@ def _read_chunks(path: Path, read_ahead: bool) -> Iterator[bytes]:
             return read_some(_CHUNK)
         except EOFError:
             raise _Truncated() from None
-        except (OSError, lzma.LZMAError, ValueError) as err:
+        except (*DECOMPRESSION_ERRORS, ValueError) as err:
             raise UserError(f"{path}: unreadable compressed data near byte {raw.tell()} ({err})") from None
 
     if not read_ahead:

@@ -46,7 +46,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from xlt.errors import UserError
 from xlt.io import atomic_path
-from xlt.wiki.dump import iter_pages, open_dump
+from xlt.wiki.dump import iter_pages, reading_dump
 from xlt.wiki.entities import Entity, _read_tsv
 
 log = logging.getLogger(__name__)
@@ -203,10 +203,9 @@ def _sql_unescape(value: str) -> str:
 
 def _sql_insert_lines(path, table: str) -> Iterator[tuple[int, str]]:
     """``(line number, line)`` of the ``INSERT INTO `table``` statements of a MySQL dump."""
-    stream, raw = open_dump(path)
     prefix = f"INSERT INTO `{table}` VALUES ".encode()
     found_table = False
-    try:
+    with reading_dump(path, "SQL dump") as stream:
         for lineno, line in enumerate(stream, 1):
             if line.startswith(b"CREATE TABLE `" + table.encode() + b"`"):
                 found_table = True
@@ -214,13 +213,6 @@ def _sql_insert_lines(path, table: str) -> Iterator[tuple[int, str]]:
                 continue
             found_table = True
             yield lineno, line[len(prefix) :].decode("utf-8", errors="replace")
-    except EOFError:
-        log.warning("%s: SQL dump cut off; kept the rows before the cut", path)
-    except OSError as err:
-        raise UserError(f"{path}: unreadable compressed data near byte {raw.tell()} ({err})") from None
-    finally:
-        stream.close()
-        raw.close()
     if not found_table:
         raise UserError(f"{path}: expected a MySQL dump of the `{table}` table (INSERT INTO `{table}` VALUES ...)")
 
@@ -260,8 +252,7 @@ def _wiki_dbname(lang: str) -> str:
 
 def _iter_wikidata_entities(path) -> Iterator[tuple[int, dict]]:
     """Entities of a ``wbgetentities`` answer, a single entity, or a Wikidata JSON dump (one per line)."""
-    stream, raw = open_dump(path)
-    try:
+    with reading_dump(path, "Wikidata dump") as stream:
         first = stream.readline()
         while first and not first.strip():
             first = stream.readline()
@@ -303,13 +294,6 @@ def _iter_wikidata_entities(path) -> Iterator[tuple[int, dict]]:
                     raise UserError(f"{path}:{lineno}: invalid JSON line ({getattr(err, 'msg', err)})") from None
             line = stream.readline()
             lineno += 1
-    except EOFError:
-        log.warning("%s: Wikidata dump cut off; kept the entities before the cut", path)
-    except OSError as err:
-        raise UserError(f"{path}: unreadable compressed data near byte {raw.tell()} ({err})") from None
-    finally:
-        stream.close()
-        raw.close()
 
 
 def read_wikidata_sitelinks(paths: Iterable, lang: str) -> dict[str, str]:

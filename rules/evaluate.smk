@@ -11,6 +11,8 @@ rule evaluate_variant:
         scores=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/variants/{{variant}}.json",
     log:
         "logs/evaluate_variant/{task}-{target}-seed{seed}-{variant}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/evaluate_variant/{{task}}-{{target}}-seed{{seed}}-{{variant}}.tsv"
     conda:
         ENV
     resources:

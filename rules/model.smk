@@ -29,6 +29,8 @@ rule build_base_model:
         model=directory(f"{RESULTS}/models/base"),
     log:
         "logs/build_base_model.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/build_base_model.tsv"
     conda:
         ENV
     params:

@@ -9,6 +9,8 @@ rule balance_languages:
         corpus=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/btf-{{corpus}}/balanced.jsonl",
     log:
         "logs/balance_languages/{task}-{target}-seed{seed}-{corpus}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/balance_languages/{{task}}-{{target}}-seed{{seed}}-{{corpus}}.tsv"
     conda:
         ENV
     params:

@@ -49,6 +49,8 @@ rule select_threshold:
         keep=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/threshold/source_keep.json",
     log:
         "logs/select_threshold/{task}-{target}-seed{seed}-{chain}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/select_threshold/{{task}}-{{target}}-seed{{seed}}-{{chain}}.tsv"
     wildcard_constraints:
         chain=r"[a-z]+-[a-z]+(\.[SH][0-9]+(-[a-z0-9.]+)?)*\.S[0-9]+",
     conda:
@@ -73,6 +75,8 @@ rule target_threshold_curve:
         curve=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/threshold/curve_target.tsv",
     log:
         "logs/target_threshold_curve/{task}-{target}-seed{seed}-{chain}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/target_threshold_curve/{{task}}-{{target}}-seed{{seed}}-{{chain}}.tsv"
     wildcard_constraints:
         chain=r"[a-z]+-[a-z]+(\.[SH][0-9]+(-[a-z0-9.]+)?)*\.S[0-9]+",
     conda:

@@ -71,6 +71,8 @@ rule harvest_entity_sentences:
         stats=f"{RESULTS}/corpus/conll/{{lang}}/harvest_stats.tsv",
     log:
         "logs/harvest_entity_sentences/{lang}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/harvest_entity_sentences/{{lang}}.tsv"
     conda:
         ENV
     params:
@@ -92,6 +94,8 @@ rule sample_random_wikipedia:
         corpus=f"{RESULTS}/corpus/{{task}}/{{target}}/random_wikipedia.jsonl",
     log:
         "logs/sample_random_wikipedia/{task}-{target}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/sample_random_wikipedia/{{task}}-{{target}}.tsv"
     conda:
         ENV
     params:

@@ -32,4 +32,4 @@ lint: $(STAMP)
 	$(BIN)/snakefmt --check Snakefile rules/
 
 clean-demo:
-	rm -rf results logs resources/synthetic .snakemake
+	rm -rf results logs resources/synthetic .snakemake .xlt-cache

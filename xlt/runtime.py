@@ -14,6 +14,7 @@ from xlt.errors import UserError
 from xlt.io import provenance, read_jsonl, write_json
 
 ARTIFACT_FILE = "xlt_artifact.json"
+TOKEN_CACHE = ".xlt-cache/tokenized"  # relative to the working directory of the workflow
 
 
 def start(snakemake, name: str) -> logging.Logger:
@@ -27,6 +28,7 @@ def start(snakemake, name: str) -> logging.Logger:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("XLT_TOKEN_CACHE", str(Path(TOKEN_CACHE).resolve()))  # see xlt.train.token_cache
     threads = max(1, int(getattr(snakemake, "threads", 1) or 1))
     if "torch" in sys.modules:  # only scripts that train or predict pay for importing torch
         sys.modules["torch"].set_num_threads(threads)

@@ -13,6 +13,8 @@ Batches are padded only to their own longest member ("dynamic padding"). Trainin
 length: a seeded permutation is cut into mega-batches of ``50 × batch_size`` examples, each sorted by length,
 then cut into batches whose order is shuffled (the longest batch first, so memory errors show at once).
 The order is a pure function of ``(seed, epoch)`` — a resumed run sees exactly the batches it would have seen.
+
+Tokenised inputs are cached on disk across jobs when a cache folder is set (:mod:`xlt.train.token_cache`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Sequence
 import numpy as np
 
 from xlt.errors import UserError
+from xlt.train.token_cache import cached
 
 IGNORE = -100  # label of positions that carry no target (HF / PyTorch convention)
 
@@ -57,10 +60,15 @@ def encode_texts(tokenizer, texts: Sequence[str], max_length: int) -> list[list[
     """Token ids with special tokens, truncated to ``max_length``."""
     if max_length < 3:
         raise UserError(f"hp.max_length: expected at least 3, got {max_length}")
+    texts = [t if isinstance(t, str) else "" for t in texts]
+    return cached(tokenizer, "texts", max_length, texts,
+                  lambda: {"ids": _encode_texts(tokenizer, texts, max_length)})["ids"]
+
+
+def _encode_texts(tokenizer, texts: list[str], max_length: int) -> list[list[int]]:
     out: list[list[int]] = []
     for start in range(0, len(texts), 4096):
-        part = [t if isinstance(t, str) else "" for t in texts[start:start + 4096]]
-        out.extend(tokenizer(part, truncation=True, max_length=max_length)["input_ids"])
+        out.extend(tokenizer(texts[start:start + 4096], truncation=True, max_length=max_length)["input_ids"])
     return out
 
 
@@ -88,6 +96,19 @@ def encode_words(tokenizer, sentences: Sequence[Sequence[str]], max_length: int)
     """
     if max_length < 3:
         raise UserError(f"hp.max_length: expected at least 3, got {max_length}")
+    sentences = [list(s) for s in sentences]
+    packed = cached(tokenizer, "words", max_length, sentences,
+                    lambda: _pack_chunks(_encode_words(tokenizer, sentences, max_length)))
+    return [WordChunk(*fields) for fields in zip(packed["sentence"], packed["first_word"], packed["input_ids"],
+                                                 packed["first_positions"])]
+
+
+def _pack_chunks(chunks: list[WordChunk]) -> dict[str, list]:
+    return {"sentence": [c.sentence for c in chunks], "first_word": [c.first_word for c in chunks],
+            "input_ids": [c.input_ids for c in chunks], "first_positions": [c.first_positions for c in chunks]}
+
+
+def _encode_words(tokenizer, sentences: list[list[str]], max_length: int) -> list[WordChunk]:
     cls_id, sep_id = special_ids(tokenizer)
     budget = max_length - 2
     chunks: list[WordChunk] = []

@@ -344,12 +344,18 @@ def fixed_threshold(w):
     return None if thr == "auto" else float(thr)
 
 
+def evaluated_stage_models(w):
+    """The (stage, model) pairs evaluate_variant scores: every stage, or the last (report.evaluate)."""
+    stages = variant_stage_models(w.task, w.target, w.seed, w.variant)
+    return stages if config["report"]["evaluate"] == "all" else stages[-1:]
+
+
 def variant_models(w):
-    return [model for _, model in variant_stage_models(w.task, w.target, w.seed, w.variant)]
+    return [model for _, model in evaluated_stage_models(w)]
 
 
 def variant_stage_names(w):
-    return [stage for stage, _ in variant_stage_models(w.task, w.target, w.seed, w.variant)]
+    return [stage for stage, _ in evaluated_stage_models(w)]
 
 
 def variant_meta(w):

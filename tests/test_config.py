@@ -93,6 +93,16 @@ def test_table_needs_its_variants(paper):
     assert "table9" in error_of(cfg)
 
 
+def test_round_tables_need_every_stage_scored(paper):
+    cfg = copy.deepcopy(paper)
+    cfg["report"]["evaluate"] = "final"
+    assert "table7" in error_of(cfg) and "report.evaluate" in error_of(cfg)
+    cfg["report"]["tables"] = ["table3", "table4", "table5", "table6", "table8"]
+    xc.validate(cfg)
+    cfg["report"]["evaluate"] = "last"
+    assert "report.evaluate" in error_of(cfg)
+
+
 def test_voter_widths_cover_voters(paper):
     cfg = copy.deepcopy(paper)
     cfg["self_training"]["voters"]["count"] = 7

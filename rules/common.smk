@@ -233,6 +233,8 @@ def all_targets():
     files += table_files()
     if figure2_inputs():
         files.append(f"{RESULTS}/figures/figure2.png")
+    if enabled_tasks():
+        files.append(f"{RESULTS}/stage_times.tsv")
     return files
 
 
@@ -382,6 +384,16 @@ def average_table_spec(w):
 
 def all_variants_inputs(w):
     return variant_scores(w.task, task_cfg(w.task)["variants"])
+
+
+def all_task_scores(w):
+    """Every variant score of every enabled task (what a complete run produces)."""
+    return [
+        f
+        for task in ("cls", "conll")
+        if task_cfg(task)["enabled"]
+        for f in variant_scores(task, task_cfg(task)["variants"])
+    ]
 
 
 def all_variants_spec(w):

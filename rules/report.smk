@@ -6,6 +6,7 @@ localrules:
     variants_table,
     paper_table,
     figure2,
+    stage_times,
 
 
 rule average_table:
@@ -72,3 +73,18 @@ rule figure2:
         target_label="target: test set (analysis only)",
     script:
         "../workflow_scripts/plot_thresholds.py"
+
+
+rule stage_times:
+    input:
+        results=all_task_scores,
+    output:
+        tsv=report(f"{RESULTS}/stage_times.tsv", category="Averages", labels={"table": "wall times"}),
+    log:
+        "logs/stage_times.log",
+    conda:
+        ENV
+    params:
+        bench_dir=f"{RESULTS}/benchmarks",
+    script:
+        "../workflow_scripts/stage_times.py"

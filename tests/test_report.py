@@ -237,3 +237,43 @@ def test_plot_thresholds_script(tmp_path):
     (tmp_path / "alpha.json").write_text(json.dumps({"threshold": 0.9}))
     with pytest.raises(UserError, match="alpha"):
         script.plot_thresholds(tmp_path / "s.tsv", tmp_path / "t.tsv", tmp_path / "alpha.json", png)
+
+
+BENCH_HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
+
+
+def _bench(path, seconds, cpu, rss):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(BENCH_HEADER + f"{seconds}\t0:00:00\t{rss}\t1\t1\t1\t0\t0\t50\t{cpu}\n")
+
+
+def test_stage_times_sum_jobs_per_task_seed_and_rule(tmp_path):
+    from xlt.report import stage_times
+
+    b = tmp_path / "benchmarks"
+    _bench(b / "finetune_source" / "cls-de-books-seed1-task.tsv", 60.0, 55.0, 900)
+    _bench(b / "finetune_source" / "cls-fr-books-seed1-none.tsv", 40.0, 38.0, 950)
+    _bench(b / "soft_label_step" / "cls-de-books-seed1-task-vm.S1.tsv", 30.0, 29.0, 800)
+    _bench(b / "finetune_source" / "conll-de-seed2-task.tsv", 10.0, 9.0, 700)
+    _bench(b / "harvest_entity_sentences" / "de.tsv", 2.0, 1.5, 100)
+    _bench(b / "build_base_model.tsv", 90.0, 80.0, 1250)
+    t = stage_times(b).set_index(["task", "seed", "rule"])
+    ft = t.loc[("cls", "1", "finetune_source")]
+    assert (ft["jobs"], ft["wall_s"], ft["cpu_s"], ft["max_wall_s"], ft["max_rss_mib"]) == (2, 100.0, 93.0, 60.0, 950)
+    total = t.loc[("cls", "1", "TOTAL")]
+    assert (total["jobs"], total["wall_s"]) == (3, 130.0)
+    assert t.loc[("conll", "2", "TOTAL"), "wall_s"] == 10.0
+    assert t.loc[("conll", "shared", "harvest_entity_sentences"), "jobs"] == 1
+    assert t.loc[("all", "shared", "build_base_model"), "wall_s"] == 90.0
+
+
+def test_stage_times_reject_a_file_that_is_not_a_benchmark(tmp_path):
+    from xlt.report import stage_times
+
+    bad = tmp_path / "b" / "finetune_source" / "cls-de-books-seed1-task.tsv"
+    bad.parent.mkdir(parents=True)
+    bad.write_text("hello\n")
+    with pytest.raises(UserError, match="cls-de-books-seed1-task.tsv: not a Snakemake benchmark file"):
+        stage_times(tmp_path / "b")
+    with pytest.raises(UserError, match="no benchmark files"):
+        stage_times(tmp_path / "empty")

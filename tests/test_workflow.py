@@ -90,3 +90,14 @@ def test_cpu_small_config_dry_runs_on_the_real_data():
     # 6 CLS targets (de, fr x 3 domains) + 2 CoNLL targets, 4 variants, 3 seeds
     assert counts["evaluate_variant"] == 3 * 4 * (6 + 2)
     assert counts["subsample_source_train"] == 4  # English books/dvd/music reviews and CoNLL sentences
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason=f"real data not found at {SHARED}")
+def test_evaluate_final_scores_only_the_last_model():
+    res = snakemake("-n", "--configfile", "config/cpu-small.yaml", "--", "results/conll/de/seed1/variants/full.json")
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    out = res.stdout + res.stderr
+    block = out[out.index("rule evaluate_variant:"):]
+    inputs = block[block.index("input:"):].splitlines()[0]
+    assert "results/conll/de/seed1/st/task-vm.S1.H1-auto/model" in inputs  # the variant's last model (SH)
+    assert "ft-task" not in inputs and ".S1/model" not in inputs

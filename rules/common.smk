@@ -388,12 +388,7 @@ def all_variants_inputs(w):
 
 def all_task_scores(w):
     """Every variant score of every enabled task (what a complete run produces)."""
-    return [
-        f
-        for task in ("cls", "conll")
-        if task_cfg(task)["enabled"]
-        for f in variant_scores(task, task_cfg(task)["variants"])
-    ]
+    return [f for task in enabled_tasks() for f in variant_scores(task, task_cfg(task)["variants"])]
 
 
 def all_variants_spec(w):

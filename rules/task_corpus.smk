@@ -72,7 +72,7 @@ rule harvest_entity_sentences:
     log:
         "logs/harvest_entity_sentences/{lang}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/harvest_entity_sentences/{{lang}}.tsv"
+        f"{RESULTS}/benchmarks/harvest_entity_sentences/conll-{{lang}}.tsv"
     conda:
         ENV
     params:

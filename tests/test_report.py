@@ -255,7 +255,8 @@ def test_stage_times_sum_jobs_per_task_seed_and_rule(tmp_path):
     _bench(b / "finetune_source" / "cls-fr-books-seed1-none.tsv", 40.0, 38.0, 950)
     _bench(b / "soft_label_step" / "cls-de-books-seed1-task-vm.S1.tsv", 30.0, 29.0, 800)
     _bench(b / "finetune_source" / "conll-de-seed2-task.tsv", 10.0, 9.0, 700)
-    _bench(b / "harvest_entity_sentences" / "de.tsv", 2.0, 1.5, 100)
+    _bench(b / "harvest_entity_sentences" / "conll-de.tsv", 2.0, 1.5, 100)
+    _bench(b / "sample_random_wikipedia" / "conll-es.tsv", 3.0, 2.5, 120)
     _bench(b / "build_base_model.tsv", 90.0, 80.0, 1250)
     t = stage_times(b).set_index(["task", "seed", "rule"])
     ft = t.loc[("cls", "1", "finetune_source")]
@@ -264,6 +265,8 @@ def test_stage_times_sum_jobs_per_task_seed_and_rule(tmp_path):
     assert (total["jobs"], total["wall_s"]) == (3, 130.0)
     assert t.loc[("conll", "2", "TOTAL"), "wall_s"] == 10.0
     assert t.loc[("conll", "shared", "harvest_entity_sentences"), "jobs"] == 1
+    assert t.loc[("conll", "shared", "sample_random_wikipedia"), "wall_s"] == 3.0
+    assert t.loc[("conll", "shared", "TOTAL"), "jobs"] == 2
     assert t.loc[("all", "shared", "build_base_model"), "wall_s"] == 90.0
 
 

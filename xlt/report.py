@@ -352,26 +352,24 @@ def build_table(df: pd.DataFrame, name: str, spec: Mapping) -> pd.DataFrame:
 # Wall times (Snakemake benchmark files)
 # --------------------------------------------------------------------------------------------
 
-_BENCH_NAME = re.compile(r"^(?P<task>cls|conll)-(?P<target>.+?)-seed(?P<seed>\d+)(?:-(?P<what>.+))?$")
+_BENCH_NAME = re.compile(r"^(?P<task>cls|conll)-.+?(?:-seed(?P<seed>\d+)(?:-.+)?)?$")
 STAGE_TIME_COLUMNS = ("task", "seed", "rule", "jobs", "wall_s", "cpu_s", "max_wall_s", "max_rss_mib")
 
 
 def stage_times(bench_dir) -> pd.DataFrame:
     """Per (task, seed, rule): number of jobs, summed and largest wall seconds, CPU seconds, peak RSS.
 
-    Reads the Snakemake benchmark files ``<bench_dir>/<rule>/<task>-<target>-seed<k>[-...].tsv``; files not
-    tied to a seed (the base model, the Wikipedia harvest) are reported with seed ``shared`` and task ``all``
-    unless their name starts with a task.
+    Reads the Snakemake benchmark files ``<bench_dir>/<rule>/<task>-<target>[-seed<k>[-...]].tsv``; files not
+    tied to a seed (the Wikipedia harvest and sample) have seed ``shared``, files not tied to a task (the base
+    model, ``<bench_dir>/<rule>.tsv``) task ``all``.
     """
     bench_dir = Path(bench_dir)
     rows = []
     for path in sorted(bench_dir.rglob("*.tsv")):
         rel = path.relative_to(bench_dir)
-        if rel.name == "stage_times.tsv":
-            continue
         rule = rel.parts[0] if len(rel.parts) > 1 else rel.stem
         m = _BENCH_NAME.match(path.stem) if len(rel.parts) > 1 else None
-        task = m["task"] if m else ("conll" if rule == "harvest_entity_sentences" else "all")
+        task = m["task"] if m else "all"
         seed = m["seed"] if m and m["seed"] else "shared"
         try:
             df = pd.read_csv(path, sep="\t")

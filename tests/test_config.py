@@ -101,6 +101,8 @@ def test_round_tables_need_every_stage_scored(paper):
     xc.validate(cfg)
     cfg["report"]["evaluate"] = "last"
     assert "report.evaluate" in error_of(cfg)
+    del cfg["report"]["evaluate"]
+    assert "evaluate" in error_of(cfg)
 
 
 def test_voter_widths_cover_voters(paper):

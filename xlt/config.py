@@ -136,7 +136,7 @@ def _cross_checks(config: dict) -> None:
         missing = [v for v in needed if v not in config["tasks"][task]["variants"]]
         if missing:
             raise UserError(f"config: report.tables has {name}, which needs tasks.{task}.variants {missing}")
-        if spec["kind"] == "rounds" and config["report"].get("evaluate", "all") != "all":
+        if spec["kind"] == "rounds" and config["report"]["evaluate"] != "all":
             raise UserError(f"config: report.tables has {name}, which reads every self-training round; "
                             "it needs report.evaluate: all")
     fig = config["report"]["figure2"]

@@ -93,3 +93,17 @@ def test_threshold_curve_of_counts_words_for_ner():
     assert [r["selected"] for r in rows] == [3, 2]
     # the third word is confidently wrong (B-PER for O): accuracy 2/3 at 0.5, 1/2 at 0.9
     assert [round(r["accuracy"], 3) for r in rows] == [0.667, 0.5]
+
+
+def test_provenance_records_versions_and_the_machine():
+    import torch
+
+    from xlt.io import provenance
+
+    info = provenance(rule="r", code="abc")
+    assert info["rule"] == "r" and info["code"] == "abc"
+    assert info["torch"] == torch.__version__
+    assert info["torch_threads"] == torch.get_num_threads()
+    assert info["cpu_capability"] == torch.backends.cpu.get_cpu_capability()
+    assert isinstance(info["cpu"], str) and info["cpu"]
+    json.dumps(info)  # written as JSON next to every model

@@ -94,14 +94,36 @@ def sha256_file(path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
+def cpu_model() -> str:
+    """The processor's model name (``/proc/cpuinfo``; elsewhere :func:`platform.processor`)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
 def provenance(**fields) -> dict:
-    """What produced an artifact: the caller's fields plus code version, Python and library versions."""
+    """What produced an artifact: the caller's fields plus code version, Python and library versions, and the
+    machine. Same seed, same CPU kernels, same predictions: PyTorch picks its CPU kernels by instruction set
+    (``cpu_capability``) and splits reductions by thread count, so both are recorded beside the CPU model;
+    results from another kind of CPU may differ in the last bits."""
     import xlt
 
-    info = {"xlt_version": xlt.__version__, "python": sys.version.split()[0], "platform": platform.platform()}
+    info = {"xlt_version": xlt.__version__, "python": sys.version.split()[0], "platform": platform.platform(),
+            "cpu": cpu_model()}
     for mod in ("torch", "transformers"):
         m = sys.modules.get(mod)
         if m is not None:
             info[mod] = getattr(m, "__version__", "?")
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        info["torch_threads"] = torch.get_num_threads()
+        info["cpu_capability"] = torch.backends.cpu.get_cpu_capability()
+        if torch.cuda.is_available():
+            info["gpu"] = torch.cuda.get_device_name(0)
     info.update(fields)
     return info

@@ -156,10 +156,21 @@ def chain_dir(w, chain):
     return f"{run_dir(w)}/st/{chain.name}"
 
 
+def finetune_dir(w, btf):
+    """results/<task>/<target>/seed<k>/ft-<btf>. Fine-tuning the plain base model (btf-none) reads only the
+    English data, so it runs once per source domain and seed, shared by every target: its <target> is the
+    source's (``en-books`` for CLS, ``en`` for CoNLL)."""
+    if btf != "none":
+        return f"{run_dir(w)}/ft-{btf}"
+    _, domain = xlt_config.split_target(w.task, w.target)
+    source = task_cfg(w.task)["source_language"]
+    return f"{RESULTS}/{w.task}/{source if domain is None else f'{source}-{domain}'}/seed{w.seed}/ft-none"
+
+
 def model_of_chain(w, chain):
     """The model a chain ends in: the fine-tuned model for a bare root, else the chain's last student."""
     if not chain.steps:
-        return f"{run_dir(w)}/ft-{chain.btf}/model"
+        return f"{finetune_dir(w, chain.btf)}/model"
     return f"{chain_dir(w, chain)}/model"
 
 

@@ -32,15 +32,15 @@ pytestmark = pytest.mark.slurm
 CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text())
 DEMO = yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())
 CLS = {**CONFIG["tasks"]["cls"], **DEMO.get("tasks", {}).get("cls", {})}
-CLS_TARGET = f"{CLS['languages'][0]}-{CLS['domains'][0]}"  # the demo's first CLS target, e.g. ja-books
+CLS_SOURCE = f"{CLS['source_language']}-{CLS['domains'][0]}"  # English data of the demo's first domain
 SEED = (DEMO.get("seeds") or CONFIG["seeds"])[0]
 
 # Targets of the demo DAG run through SLURM: the synthetic benchmark and the English training split (two SLURM
-# jobs). Add a training target, e.g. f"results/cls/{CLS_TARGET}/seed{SEED}/ft-none/model", for GPU jobs too.
+# jobs). Add a training target, e.g. f"results/cls/{CLS_SOURCE}/seed{SEED}/ft-none/model", for GPU jobs too.
 SLICE = os.environ.get("XLT_SLURM_SLICE", f"results/data/cls/en/{CLS['domains'][0]}/train.jsonl").split()
-FINETUNE_RUN = f"results/cls/{CLS_TARGET}/seed{SEED}/ft-none"  # fine-tuning of the plain base model
+FINETUNE_RUN = f"results/cls/{CLS_SOURCE}/seed{SEED}/ft-none"  # fine-tuning of the plain base model (per source)
 FINETUNE_MODEL = f"{FINETUNE_RUN}/model"
-FINETUNE_LOG = f"logs/finetune_source/cls-{CLS_TARGET}-seed{SEED}-none.log"
+FINETUNE_LOG = f"logs/finetune_source/cls-{CLS_SOURCE}-seed{SEED}-none.log"
 GPU_RULES = {"bilingual_task_fitting", "finetune_source", "soft_label_step", "hard_label_step", "select_threshold",
              "target_threshold_curve", "evaluate_variant"}
 SUBMITTED = re.compile(r"Job (\d+) has been submitted with SLURM jobid (\d+)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -94,6 +95,7 @@ def sha256_file(path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
+@functools.lru_cache(maxsize=1)
 def cpu_model() -> str:
     """The processor's model name (``/proc/cpuinfo``; elsewhere :func:`platform.processor`)."""
     try:
@@ -109,8 +111,8 @@ def cpu_model() -> str:
 def provenance(**fields) -> dict:
     """What produced an artifact: the caller's fields plus code version, Python and library versions, and the
     machine. Same seed, same CPU kernels, same predictions: PyTorch picks its CPU kernels by instruction set
-    (``cpu_capability``) and splits reductions by thread count, so both are recorded beside the CPU model;
-    results from another kind of CPU may differ in the last bits."""
+    (``cpu_capability``) and splits reductions by thread count, so both are recorded beside the CPU model (and
+    the GPU, for a job that used one); results from another kind of CPU may differ in the last bits."""
     import xlt
 
     info = {"xlt_version": xlt.__version__, "python": sys.version.split()[0], "platform": platform.platform(),
@@ -123,7 +125,7 @@ def provenance(**fields) -> dict:
     if torch is not None:
         info["torch_threads"] = torch.get_num_threads()
         info["cpu_capability"] = torch.backends.cpu.get_cpu_capability()
-        if torch.cuda.is_available():
-            info["gpu"] = torch.cuda.get_device_name(0)
+        if torch.cuda.is_initialized():  # the job ran on a GPU (asking otherwise would start CUDA)
+            info["gpu"] = torch.cuda.get_device_name(torch.cuda.current_device())
     info.update(fields)
     return info

@@ -117,7 +117,8 @@ def main() -> None:
     cfg = BertConfig(**(MBERT if not a.smoke else dict(vocab_size=1200, hidden_size=64, num_hidden_layers=4,
                                                        num_attention_heads=2, intermediate_size=128)))
     h, ffn, layers, vocab = cfg.hidden_size, cfg.intermediate_size, cfg.num_hidden_layers, cfg.vocab_size
-    settings = loop.Settings(batch_size=a.batch, learning_rate=2e-5, warmup_ratio=0.1, seed=0)
+    settings = loop.Settings(epochs=1.0, max_steps=None, batch_size=a.batch, learning_rate=2e-5, warmup_ratio=0.1,
+                             weight_decay=0.01, grad_clip=1.0, seed=0)
     rng = np.random.default_rng(0)
     n_seq = a.batch * (a.warmup + a.steps)
     rows = []

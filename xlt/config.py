@@ -41,6 +41,41 @@ def load_schema() -> dict:
     return yaml.safe_load(text)
 
 
+def _resolve(schema: dict, node: dict) -> dict:
+    """A schema node with its ``$ref`` (local ``#/$defs/...`` only) merged under its own keys."""
+    ref = node.get("$ref")
+    if ref is None:
+        return node
+    target = schema
+    for part in ref.removeprefix("#/").split("/"):
+        target = target[part]
+    return {**_resolve(schema, target), **{k: v for k, v in node.items() if k != "$ref"}}
+
+
+# Training stages of xlt.train.api and the schema definition of their settings.
+STAGE_SCHEMA = {"continue_mlm": "btf", "finetune": "finetune", "train_soft": "soft_hp", "train_hard": "hard_hp"}
+
+
+def stage_defaults() -> dict[str, dict]:
+    """Default training settings of every stage, read from the schema (the one table of defaults).
+
+    Returns ``{stage: {key: default}}`` for the stages of :data:`STAGE_SCHEMA`, plus the settings every stage
+    shares from elsewhere in the schema: ``max_length`` (tasks.*.max_length) and ``checkpoint_every``
+    (self_training.checkpoint_every).
+    """
+    schema = load_schema()
+    shared = {
+        "max_length": schema["properties"]["tasks"]["properties"]["cls"]["properties"]["max_length"]["default"],
+        "checkpoint_every": schema["properties"]["self_training"]["properties"]["checkpoint_every"]["default"],
+    }
+    out = {}
+    for stage, name in STAGE_SCHEMA.items():
+        props = _resolve(schema, schema["$defs"][name])["properties"]
+        out[stage] = {key: _resolve(schema, node)["default"] for key, node in props.items()}
+        out[stage].update(shared)
+    return out
+
+
 def _key(path) -> str:
     return ".".join(str(p) for p in path) or "<top level>"
 
@@ -109,6 +144,9 @@ def _cross_checks(config: dict) -> None:
         for name in config["report"]["main_variants"]:
             if name not in tcfg["variants"]:
                 raise UserError(f"config: report.main_variants names {name!r}, not in tasks.{task}.variants")
+    if config["tasks"]["conll"]["self_training"]["hard"]["balance"] != "none":
+        raise UserError("config: tasks.conll.self_training.hard.balance must be none "
+                        "(class balance applies to sentence classification only)")
     conll = config["tasks"]["conll"]
     if conll["enabled"]:
         files = config["data"]["conll"]["files"]

@@ -28,6 +28,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from xlt.config import stage_defaults
 from xlt.errors import UserError
 from xlt.io import atomic_path
 from xlt.models.classifier import KINDS, XLTClassifier, load_classifier, new_classifier, save_classifier
@@ -43,19 +44,13 @@ __all__ = ["continue_mlm", "finetune", "predict_probs", "train_soft", "train_har
 
 # ------------------------------------------------------------------------------------------- settings
 
-_COMMON = {
-    "epochs": 1.0, "max_steps": None, "learning_rate": 2e-5, "warmup_ratio": 0.1, "weight_decay": 0.01,
-    "batch_size": 32, "max_length": 128, "grad_clip": 1.0, "checkpoint_every": 200, "log_every": 50,
-    "frozen_layers": 0, "freeze_embeddings": False,
-}
-#: Defaults of every stage's ``hp`` (paper, Section 4.2, where it says; common practice elsewhere).
-DEFAULTS = {
-    "continue_mlm": {**_COMMON, "mlm_probability": 0.15, "frozen_layers": 3, "freeze_embeddings": True},
-    "finetune": {**_COMMON, "frozen_layers": 3, "freeze_embeddings": True, "selection": "last",
-                 "pooling": "cls", "head_dropout": 0.1},
-    "train_soft": {**_COMMON, "learning_rate": 3e-5, "pooling": "cls", "head_dropout": 0.1},
-    "train_hard": {**_COMMON, "learning_rate": 1e-6},
-}
+#: Settings a workflow step reads itself rather than the engine (the hard step's class balance).
+STEP_KEYS = ("balance",)
+
+#: Defaults of every stage's ``hp``: the config schema's defaults (xlt/schemas/config.schema.yaml, the one table
+#: of defaults), plus ``log_every``, how often the loop logs its running loss.
+DEFAULTS = {stage: {**{k: v for k, v in hp.items() if k not in STEP_KEYS}, "log_every": 50}
+            for stage, hp in stage_defaults().items()}
 
 
 def _check_hp(hp: dict | None, stage: str) -> dict:

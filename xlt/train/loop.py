@@ -44,16 +44,19 @@ STATE_FILE = "state.pt"
 
 @dataclass
 class Settings:
-    epochs: float = 1.0
-    max_steps: int | None = None
-    learning_rate: float = 2e-5
-    warmup_ratio: float = 0.1
-    weight_decay: float = 0.01
-    batch_size: int = 32
-    grad_clip: float = 1.0
+    """One stage's training settings. The defaults of the hyper-parameters live in the config schema and reach
+    the loop through :data:`xlt.train.api.DEFAULTS`; only the run-time knobs have defaults here."""
+
+    epochs: float
+    max_steps: int | None
+    learning_rate: float
+    warmup_ratio: float
+    weight_decay: float
+    batch_size: int
+    grad_clip: float
+    seed: int
     checkpoint_every: int = 200
     log_every: int = 50
-    seed: int = 0
 
 
 @dataclass

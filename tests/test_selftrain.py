@@ -207,3 +207,147 @@ def test_pseudo_labels_ner_sentence_and_token_modes():
     assert out == [["O", "B-PER"], ["O", None]]
     idx, out = select_pseudo_labels(sentences, 0.9, "conll")
     assert out == [[0, 1]]
+
+
+# ---------------------------------------------------------------- choose_alpha: support floor, ties, fallback
+
+from xlt.selftrain import (  # noqa: E402
+    balance_classes,
+    choose_alpha,
+    ner_unit,
+    sentence_threshold_curve,
+    voter_confidence,
+)
+
+GRID = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99]
+
+
+def curve_of(acc, selected, total=1000, grid=GRID):
+    return [{"threshold": t, "accuracy": a, "recall": s / total, "selected": s, "total": total}
+            for t, a, s in zip(grid, acc, selected)]
+
+
+def test_near_uniform_student_falls_back_to_a_supported_threshold():
+    # a student whose probabilities sit near 0.5: everything passes 0.5, one sample passes 0.6, none above
+    curve = curve_of([0.47, 1.0] + [math.nan] * 7, [1000, 1] + [0] * 7)
+    alpha = choose_alpha(curve, min_support=0.05, fallback=0.9)
+    assert alpha["rule"] == "fallback" and alpha["alpha"] == 0.5  # never above every confidence
+    assert alpha["support"] == 1.0 and "a bend needs 3" in alpha["reason"]
+    # without the floor the single sample at 0.6 would count, and the old rule fell back to 0.9 (no support)
+    assert select_threshold_by_max_curvature(GRID, [r["accuracy"] for r in curve]) == FALLBACK_ALPHA
+
+
+def test_sparse_tail_does_not_decide():
+    # accuracy jumps at 0.97/0.99, but those points are backed by 3 and 1 of 1000 samples
+    acc = [0.80, 0.82, 0.84, 0.86, 0.87, 0.88, 0.89, 0.20, 1.0]
+    sel = [1000, 900, 800, 600, 500, 400, 300, 3, 1]
+    assert select_threshold_by_max_curvature(GRID, acc) == 0.97  # the noisy tail wins without a floor
+    alpha = choose_alpha(curve_of(acc, sel), min_support=0.05)
+    assert alpha["alpha"] in alpha["supported"] and alpha["alpha"] <= 0.95
+    assert alpha["supported"] == GRID[:7] and alpha["support"] >= 0.05
+
+
+def test_concave_curve_with_both_estimators():
+    t = np.linspace(0.5, 0.99, 15)
+    acc = np.minimum(0.8 + 0.5 * (t - 0.5), 0.93)  # rises, then flat
+    sel = np.linspace(1000, 200, 15).astype(int)
+    kappa = choose_alpha(curve_of(acc, sel, grid=t), method="curvature")
+    assert kappa["rule"] == "curvature" and kappa["alpha"] == pytest.approx(t[np.argmax(acc >= 0.93)], abs=0.04)
+    second = choose_alpha(curve_of(acc, sel, grid=t), method="second_derivative")
+    assert second["rule"] == "curvature" and second["method"] == "second_derivative"
+
+
+@pytest.mark.parametrize("acc", [[0.9] * 9, [0.5 + 0.5 * t for t in GRID]], ids=["all-equal", "linear"])
+def test_flat_second_derivative_is_a_fallback_not_noise(acc):
+    # on an all-equal or linear curve every interior point has the same second derivative (up to rounding):
+    # no threshold bends more than another, so the documented fallback decides, not floating-point noise
+    alpha = choose_alpha(curve_of(acc, [1000 - 50 * i for i in range(9)]), fallback=0.9)
+    assert alpha["rule"] == "fallback" and alpha["alpha"] == 0.9 and "no bend" in alpha["reason"]
+
+
+def test_ties_go_to_the_lower_threshold_within_a_tolerance():
+    t = [0.5, 0.6, 0.7, 0.8, 0.9]
+    # two identical knees (at 0.6 and 0.8), perturbed in the last bits
+    acc = [0.8, 0.8, 0.9, 0.9, 1.0]
+    acc_noisy = [0.8, 0.8, 0.9 + 1e-15, 0.9, 1.0 + 2e-16]
+    assert select_threshold_by_max_curvature(t, acc) == 0.6
+    assert select_threshold_by_max_curvature(t, acc_noisy) == 0.6
+    alpha = choose_alpha(curve_of(acc_noisy, [100, 90, 80, 70, 60], total=100, grid=t))
+    assert alpha["alpha"] == 0.6 and alpha["rule"] == "curvature"
+
+
+def test_no_supported_threshold_takes_the_lowest():
+    alpha = choose_alpha(curve_of([math.nan] * 9, [0] * 9), min_support=0.05)
+    assert alpha["alpha"] == 0.5 and alpha["rule"] == "fallback" and alpha["support"] == 0.0
+
+
+def test_fallback_moves_down_to_a_grid_point():
+    acc = [0.9, 0.95, 0.97, 0.98] + [math.nan] * 5
+    curve = curve_of(acc, [1000, 500, 30, 10, 0, 0, 0, 0, 0])
+    alpha = choose_alpha(curve, min_support=0.05, fallback=0.85)
+    assert alpha["rule"] == "fallback" and alpha["alpha"] == 0.6  # 0.7 and 0.8 lack support
+
+
+# ---------------------------------------------------------------- NER units
+
+TAGS = ["O", "B-PER", "I-PER"]
+
+
+def test_ner_unit_of_each_selection():
+    assert ner_unit("sentence") == "sentence"
+    assert ner_unit("token") == ner_unit("sentence-masked") == "token"
+    with pytest.raises(ValueError):
+        ner_unit("word")
+
+
+def test_sentence_curve_counts_whole_sentences():
+    sure_o, sure_per, unsure = [0.98, 0.01, 0.01], [0.01, 0.98, 0.01], [0.6, 0.3, 0.1]
+    probs = [np.array([sure_o, sure_per]), np.array([sure_o, unsure]), np.array([sure_per]), np.zeros((0, 3))]
+    gold = [[0, 1], [0, 0], [0], []]
+    rows = sentence_threshold_curve(probs, gold, [0.5, 0.9])
+    assert rows[0] == {"threshold": 0.5, "accuracy": 2 / 3, "recall": 1.0, "selected": 3, "total": 3}
+    assert rows[1]["selected"] == 2 and rows[1]["accuracy"] == 0.5  # sentence 3 is confident and wrong
+
+
+def test_token_keep_is_per_word_and_cumulative():
+    gold = [[0, 1], [0]]
+    keep = update_source_keep(None, [[0, 0], [0]], gold, unit="token")
+    assert [k.tolist() for k in keep] == [[True, False], [True]]
+    keep = update_source_keep(keep, [[0, 1], [1]], gold, unit="token")  # word (0,1) right now: stays removed
+    assert [k.tolist() for k in keep] == [[True, False], [False]]
+    with pytest.raises(ValueError):
+        update_source_keep([[True]], [[0, 1], [1]], gold, unit="token")
+
+
+def test_sentence_masked_keeps_confident_entities_and_masks_uncertain_o():
+    sure_o, sure_per, unsure_o = [0.98, 0.01, 0.01], [0.01, 0.98, 0.01], [0.6, 0.3, 0.1]
+    unsure_per = [0.3, 0.6, 0.1]
+    sentences = [
+        np.array([sure_per, unsure_o]),  # entity sure, an O word unsure: kept, O word masked
+        np.array([unsure_per, sure_o]),  # an uncertain entity: not kept
+        np.array([unsure_o, unsure_o]),  # nothing passes
+    ]
+    idx, out = select_pseudo_labels(sentences, 0.9, "ner", ner_selection="sentence-masked", label_list=TAGS)
+    assert idx == [0] and out == [["B-PER", None]]
+    idx, _ = select_pseudo_labels(sentences, 0.9, "ner", ner_selection="token", label_list=TAGS)
+    assert idx == [0, 1]  # token mode keeps the sure O word of sentence 1
+    idx, _ = select_pseudo_labels(sentences, 0.9, "ner", ner_selection="sentence", label_list=TAGS)
+    assert idx == []
+
+
+def test_voter_confidence_matches_eq4():
+    probs = np.array([[[0.95, 0.05], [0.6, 0.4], [0.2, 0.8]], [[0.92, 0.08], [0.3, 0.7], [0.1, 0.9]]])
+    conf, labels = voter_confidence(probs)
+    assert conf.tolist() == [0.92, -1.0, 0.8] and labels.tolist() == [0, 0, 1]
+    for alpha in (0.5, 0.79, 0.8, 0.93):
+        mask, _ = voters_agree(probs, alpha)
+        assert (conf > alpha).tolist() == mask.tolist()
+
+
+def test_balance_classes_keeps_the_most_confident_of_each_class():
+    indices = [3, 5, 8, 9, 12]
+    labels = [0, 0, 0, 1, 1]
+    conf = [0.91, 0.99, 0.95, 0.92, 0.97]
+    keep = balance_classes(indices, labels, conf)
+    assert keep == [1, 2, 3, 4]  # negatives 5 and 8 (most confident), both positives
+    assert balance_classes([1, 2], [1, 1], [0.9, 0.95]) == [0, 1]  # one class: nothing to balance

@@ -201,6 +201,20 @@ def bend_scores(
     return t[1:-1], scores
 
 
+def _lowest_of_best(t: np.ndarray, scores: np.ndarray, rel_tol: float = 1e-9) -> tuple[float, bool]:
+    """The lowest threshold whose score is within a tolerance of the best, and whether the scores are flat.
+
+    Scores within ``rel_tol`` x the largest magnitude (at least 1e-12) count as equal, so floating-point noise
+    never decides between two thresholds; ties go to the lower threshold."""
+    finite = np.isfinite(scores)
+    if not finite.any():
+        return math.nan, True
+    best = np.max(scores[finite])
+    tol = rel_tol * max(1.0, float(np.max(np.abs(scores[finite])))) + 1e-12
+    flat = bool(best - np.min(scores[finite]) <= tol)
+    return float(t[np.flatnonzero(finite & (scores >= best - tol))[0]]), flat
+
+
 def select_threshold_by_max_curvature(
     thresholds,
     accuracy,
@@ -223,18 +237,141 @@ def select_threshold_by_max_curvature(
     Thresholds whose accuracy is NaN (nothing selected) are dropped first. ``smoothing`` (None by
     default) is the width of a centred moving average applied to the accuracies before
     differentiating. The two end points have no three-point estimate, so alpha is an interior
-    threshold; ties go to the lower threshold. With fewer than three valid points the curve has no
-    bend and ``fallback`` is returned.
+    threshold; scores equal within a relative tolerance of 1e-9 are ties, and ties go to the lower
+    threshold. With fewer than three valid points the curve has no bend and ``fallback`` is returned.
+    :func:`choose_alpha` adds the support floor and says which rule decided.
     """
     t, scores = bend_scores(thresholds, accuracy, method=method, smoothing=smoothing)
     if len(scores) == 0 or not np.isfinite(scores).any():
         return float(fallback)
-    return float(t[int(np.nanargmax(scores))])
+    return _lowest_of_best(t, scores)[0]
+
+
+def choose_alpha(
+    curve: Sequence[dict],
+    *,
+    method: str = "second_derivative",
+    min_support: float = 0.05,
+    fallback: float = FALLBACK_ALPHA,
+    smoothing: int | None = None,
+) -> dict:
+    """Alpha from a threshold curve (rows of :func:`threshold_curve`), with the rule that decided and why.
+
+    1. *Support floor*: only grid points that select at least ``min_support`` of the units (their recall)
+       and have a defined accuracy take part; points backed by a handful of samples do not decide.
+    2. *Bend* (``rule = "curvature"``): among those, the threshold where accuracy bends most
+       (:func:`select_threshold_by_max_curvature`; ``method`` second_derivative or curvature), ties to
+       the lower threshold.
+    3. *Fallback* (``rule = "fallback"``): with fewer than three supported points, or when every supported
+       interior point bends the same (a flat or linear curve), alpha is the highest supported grid threshold
+       not above ``fallback`` (the lowest supported one if all are above), so it never lies above every
+       confidence the model has; with no supported point at all, the lowest grid threshold.
+
+    Returns ``{"alpha", "rule", "method", "reason", "support", "selected", "total", "supported"}``, where
+    ``support`` is the share of units selected at alpha and ``supported`` the thresholds that took part.
+    """
+    rows = sorted(curve, key=lambda r: r["threshold"])
+    if not rows:
+        raise ValueError("empty threshold curve")
+    t = np.array([r["threshold"] for r in rows], dtype=np.float64)
+    acc = np.array([r["accuracy"] for r in rows], dtype=np.float64)
+    support = np.array([r["recall"] for r in rows], dtype=np.float64)
+    ok = ~np.isnan(acc) & ~np.isnan(support) & (support >= min_support)
+    supported = t[ok]
+    rule, reason = "curvature", ""
+    alpha = math.nan
+    if len(supported) >= 3:
+        bt, scores = bend_scores(supported, acc[ok], method=method, smoothing=smoothing)
+        alpha, flat = _lowest_of_best(bt, scores)
+        if flat:
+            rule, reason = "fallback", f"no bend: every supported interior threshold has the same {method} score"
+    else:
+        rule = "fallback"
+        reason = (f"{len(supported)} grid threshold(s) select at least {min_support:.0%} of the units with a "
+                  "defined accuracy; a bend needs 3")
+    if rule == "fallback":
+        if len(supported):
+            below = supported[supported <= fallback + 1e-12]
+            alpha = float(below.max() if len(below) else supported.min())
+            if alpha == fallback:
+                reason += f"; fallback {fallback}"
+            else:
+                reason += f"; fallback {fallback} moved to the nearest supported grid threshold below it, {alpha}"
+        else:
+            alpha = float(t[0])
+            reason += f"; no threshold is supported, so the lowest grid threshold {alpha}"
+    row = rows[int(np.flatnonzero(np.isclose(t, alpha))[0])] if np.isclose(t, alpha).any() else None
+    return {
+        "alpha": float(alpha),
+        "rule": rule,
+        "method": method,
+        "reason": reason,
+        "support": float(row["recall"]) if row else math.nan,
+        "selected": int(row["selected"]) if row else 0,
+        "total": int(row["total"]) if row else 0,
+        "supported": [float(x) for x in supported],
+    }
 
 
 # --------------------------------------------------------------------------------------------
 # Source consistency filter and target pseudo labels
 # --------------------------------------------------------------------------------------------
+
+
+NER_SELECTIONS = ("sentence", "token", "sentence-masked")
+
+
+def ner_unit(ner_selection: str) -> str:
+    """The unit an NER threshold curve and English keep-mask count: ``"sentence"`` or ``"token"`` (words).
+
+    ``sentence`` selection works on whole sentences; ``token`` and ``sentence-masked`` decide word by word
+    (``sentence-masked`` only adds a sentence-level condition for target sentences)."""
+    if ner_selection not in NER_SELECTIONS:
+        raise ValueError(f"ner_selection {ner_selection!r}: expected one of {NER_SELECTIONS}")
+    return "sentence" if ner_selection == "sentence" else "token"
+
+
+def voter_confidence(probs) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit, the agreed label and the confidence Eq. 4 compares with alpha.
+
+    ``probs`` [M, N, C] (or [N, C]). The confidence is the smallest voter probability of the agreed label, or
+    -1 where the voters' argmaxes differ; a unit passes at alpha exactly when its confidence is > alpha, as in
+    :func:`voters_agree`."""
+    p = as_voter_probs(probs)
+    votes = p.argmax(axis=-1)
+    labels = votes[0]
+    agree = (votes == labels[None, :]).all(axis=0)
+    conf = np.take_along_axis(p, np.broadcast_to(labels[None, :, None], p.shape[:2] + (1,)), axis=-1)[..., 0]
+    return np.where(agree, conf.min(axis=0), -1.0), labels.astype(np.int64)
+
+
+def sentence_threshold_curve(probs: Sequence, gold: Sequence[Sequence[int]],
+                             thresholds: Sequence[float] = DEFAULT_THRESHOLDS) -> list[dict]:
+    """:func:`threshold_curve` with whole sentences as units (NER, ``ner_selection: sentence``).
+
+    A sentence is selected at t when every word passes Eq. 4 at t, and correct when every word's label is
+    right; empty sentences are left out."""
+    if len(probs) != len(gold):
+        raise ValueError(f"{len(probs)} probability arrays but {len(gold)} gold sequences")
+    conf, correct = [], []
+    for i, (p, g) in enumerate(zip(probs, gold)):
+        g = np.asarray(g, dtype=np.int64).reshape(-1)
+        c, labels = voter_confidence(p)
+        if len(c) != len(g):
+            raise ValueError(f"sentence {i}: {len(c)} predicted words but {len(g)} gold labels")
+        if len(g) == 0:
+            continue
+        conf.append(c.min())
+        correct.append(bool((labels == g).all()))
+    conf, correct = np.array(conf), np.array(correct, dtype=bool)
+    total = len(conf)
+    rows = []
+    for t in thresholds:
+        mask = conf > float(t)
+        selected = int(mask.sum())
+        rows.append({"threshold": float(t), "accuracy": int((correct & mask).sum()) / selected if selected else math.nan,
+                     "recall": selected / total if total else math.nan, "selected": selected, "total": total})
+    return rows
 
 
 def _is_sequence_of_sequences(values) -> bool:
@@ -243,27 +380,42 @@ def _is_sequence_of_sequences(values) -> bool:
     return len(values) > 0 and isinstance(values[0], (list, tuple, np.ndarray))
 
 
-def update_source_keep(previous_keep, predicted, gold) -> np.ndarray:
+def update_source_keep(previous_keep, predicted, gold, *, unit: str = "sentence"):
     """Source training samples that stay in the hard-label training set (Section 5.3).
 
     A sample stays when the previous round kept it and the soft-label student predicts it
     correctly: ``keep = previous_keep & correct`` (``previous_keep=None`` means all kept), so a removed
     sample stays removed in later rounds.
 
-    Classification: ``predicted``/``gold`` are N labels. NER: they are N sentences of word labels
-    (ids or tags); a sentence is consistent only if every word is predicted correctly, because the
-    sentence is the unit the hard-label step trains on.
+    Classification: ``predicted``/``gold`` are N labels; returns a bool array [N]. NER: they are N sentences
+    of word labels (ids or tags). With ``unit="sentence"`` a sentence is consistent only if every word is
+    predicted correctly (bool array [N]); with ``unit="token"`` each word is a sample of its own and the result
+    is a list of N bool arrays, one flag per word (a removed word is ignored by the hard step's loss).
     """
     if len(predicted) != len(gold):
         raise ValueError(f"{len(predicted)} predictions but {len(gold)} gold samples")
+    if unit not in ("sentence", "token"):
+        raise ValueError(f"unit {unit!r}: expected 'sentence' or 'token'")
     if _is_sequence_of_sequences(gold) or _is_sequence_of_sequences(predicted):
-        correct = []
+        words = []
         for i, (p, g) in enumerate(zip(predicted, gold)):
             p, g = list(p), list(g)
             if len(p) != len(g):
                 raise ValueError(f"sentence {i}: {len(p)} predicted words but {len(g)} gold labels")
-            correct.append(p == g)
-        correct = np.array(correct, dtype=bool)
+            words.append(np.array([a == b for a, b in zip(p, g)], dtype=bool))
+        if unit == "token":
+            if previous_keep is None:
+                return words
+            if len(previous_keep) != len(words):
+                raise ValueError(f"previous_keep has {len(previous_keep)} sentences, expected {len(words)}")
+            out = []
+            for i, (prev, w) in enumerate(zip(previous_keep, words)):
+                prev = np.asarray(prev, dtype=bool)
+                if prev.shape != w.shape:
+                    raise ValueError(f"previous_keep[{i}] has {prev.size} words, expected {w.size}")
+                out.append(prev & w)
+            return out
+        correct = np.array([bool(w.all()) for w in words], dtype=bool)
     else:
         correct = np.asarray(predicted) == np.asarray(gold)
     if previous_keep is None:
@@ -288,8 +440,9 @@ def select_pseudo_labels(
     alpha: float,
     kind: str,
     *,
-    ner_selection: Literal["sentence", "token"] = "sentence",
+    ner_selection: str = "sentence",
     label_list: Sequence[str] | None = None,
+    outside: int = 0,
 ) -> tuple[list[int], list]:
     """Target-language samples that receive pseudo hard labels, and those labels (Eq. 4 with alpha).
 
@@ -297,10 +450,17 @@ def select_pseudo_labels(
     texts and their label ids (or ``label_list`` names).
 
     ``kind="ner"``: ``voter_probs`` is a list of per-sentence word-level arrays [M, L_i, C] (or
-    [L_i, C]). A word passes when the voters agree above alpha. ``ner_selection="sentence"``
-    (default) keeps a sentence only when all its words pass; ``"token"`` keeps every sentence with at
-    least one passing word and gives the other words the label None (ignored by the loss). Returns
-    the selected sentence indices and, per sentence, the word labels (ids, or tags from
+    [L_i, C]). A word passes when the voters agree above alpha.
+
+    - ``"sentence"`` keeps a sentence only when all its words pass;
+    - ``"token"`` keeps every sentence with at least one passing word and gives the other words the label
+      None (ignored by the loss);
+    - ``"sentence-masked"`` keeps a sentence when at least one word passes and every word that any voter
+      labels as an entity (not ``outside``, the id of ``O``) passes; the failing words, all of which every
+      voter calls ``O``, get None. An uncertain entity never enters, and an uncertain ``O`` word does not
+      throw away the confident entities of its sentence.
+
+    Returns the selected sentence indices and, per sentence, the word labels (ids, or tags from
     ``label_list``). Empty sentences are never selected.
     """
     kind = _normalize_kind(kind)
@@ -315,18 +475,40 @@ def select_pseudo_labels(
         idx = np.flatnonzero(mask)
         return [int(i) for i in idx], [name(labels[i]) for i in idx]
 
-    if ner_selection not in ("sentence", "token"):
-        raise ValueError(f"ner_selection {ner_selection!r}: expected 'sentence' or 'token'")
+    if ner_selection not in NER_SELECTIONS:
+        raise ValueError(f"ner_selection {ner_selection!r}: expected one of {NER_SELECTIONS}")
     indices, tags = [], []
     for i, probs in enumerate(voter_probs):
         p = as_voter_probs(probs)
         if p.shape[1] == 0:
             continue
         mask, labels = voters_agree(p, alpha)
-        if ner_selection == "sentence" and mask.all():
-            indices.append(i)
-            tags.append([name(l) for l in labels])
-        elif ner_selection == "token" and mask.any():
+        if ner_selection == "sentence":
+            take = mask.all()
+        elif ner_selection == "token":
+            take = mask.any()
+        else:
+            entity_vote = (p.argmax(axis=-1) != outside).any(axis=0)
+            take = mask.any() and bool(mask[entity_vote].all())
+        if take:
             indices.append(i)
             tags.append([name(l) if m else None for l, m in zip(labels, mask)])
     return indices, tags
+
+
+def balance_classes(indices: Sequence[int], labels: Sequence[int], confidence: Sequence[float]) -> list[int]:
+    """``hard.balance: classes``: positions (into ``indices``) of the selected samples to keep so that every
+    class present has as many as the rarest one, the most confident of each class first (ties: lower index).
+
+    With fewer than two classes present nothing can be balanced and every position is kept."""
+    labels = np.asarray(labels)
+    present = sorted(set(labels.tolist()))
+    if len(present) < 2:
+        return list(range(len(indices)))
+    k = min(int((labels == c).sum()) for c in present)
+    keep = []
+    for c in present:
+        pos = [i for i in range(len(indices)) if labels[i] == c]
+        pos.sort(key=lambda i: (-float(confidence[i]), indices[i]))
+        keep += pos[:k]
+    return sorted(keep)

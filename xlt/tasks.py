@@ -50,12 +50,16 @@ def ids_to_tags(ids_per_sentence) -> list[list[str]]:
     return [[CONLL_LABELS[i] for i in ids] for ids in ids_per_sentence]
 
 
-def threshold_curve_of(kind: str, probs, records: list[dict], thresholds) -> list[dict]:
-    """Accuracy and recall against the threshold of a model's predictions on labelled records (Eq. 3);
-    NER counts words."""
-    from xlt.selftrain import flatten_sentences, threshold_curve
+def threshold_curve_of(kind: str, probs, records: list[dict], thresholds, unit: str = "token") -> list[dict]:
+    """Accuracy and recall against the threshold of a model's predictions on labelled records (Eq. 3).
+
+    NER counts words (``unit="token"``) or whole sentences (``unit="sentence"``, see
+    :func:`xlt.selftrain.ner_unit`)."""
+    from xlt.selftrain import flatten_sentences, sentence_threshold_curve, threshold_curve
 
     gold = gold_ids(kind, records)
     if kind == "token":
+        if unit == "sentence":
+            return sentence_threshold_curve(probs, gold, thresholds)
         probs, gold = flatten_sentences(probs, gold)
     return threshold_curve(probs, gold, thresholds)

@@ -9,6 +9,7 @@ import torch
 from safetensors.torch import load_file
 
 from xlt.errors import UserError
+from xlt.health import check_soft_fit, soft_fit
 from xlt.models.providers import build_tiny_model
 from xlt.train import api, loop
 from xlt.voters import soft_labels
@@ -171,6 +172,15 @@ def test_soft_labels_train_a_voters_student_then_hard_labels_continue_it(base, s
     assert student.shape == (3, 48, 2)
     assert np.abs(student.mean(0) - soft_labels(teacher)).mean() < 0.15
     assert (student.argmax(-1) == teacher[0].argmax(-1)).mean() > 0.9
+    assert check_soft_fit(soft_fit("sequence", soft_labels(teacher), student, ["neg", "pos"])) == []
+
+    # the same chain with one optimizer step at a tiny rate: the student has not learned its teacher
+    api.train_soft(base, unlabelled, soft_labels(teacher), kind="sequence", labels=["neg", "pos"], n_voters=3,
+                   voter_sizes=[32, 24, 40], out_dir=tmp_path / "untrained", hp={**hp, "max_steps": 1,
+                   "learning_rate": 1e-7}, seed=4, checkpoint_dir=None)
+    untrained = api.predict_probs(tmp_path / "untrained", unlabelled, batch_size=16, max_length=32)
+    fired = check_soft_fit(soft_fit("sequence", soft_labels(teacher), untrained, ["neg", "pos"]))
+    assert [g["check"] for g in fired] == ["soft_fit"]
 
     hard = [{"text": u["text"], "label": int(lab)} for u, lab in zip(unlabelled, teacher[0].argmax(-1))]
     api.train_hard(tmp_path / "soft", hard, kind="sequence", out_dir=tmp_path / "hard",

@@ -82,3 +82,30 @@ def read_records(path, need: str) -> list[dict]:
 def texts_of(records: list[dict]) -> list[str]:
     """Plain text of records ({"text"} or {"tokens"}), for MLM."""
     return [r["text"] if "text" in r else " ".join(r["tokens"]) for r in records]
+
+
+def alert(line: str) -> None:
+    """One line for the person running the workflow: into the job's log and onto the terminal.
+
+    Snakemake shows a job's own stderr only in its log (see :func:`start`); the process' original stderr is the
+    terminal of a local run (or the SLURM job log on a cluster)."""
+    logging.getLogger("xlt").warning(line)
+    terminal = sys.__stderr__
+    if terminal is not None and terminal is not sys.stderr:
+        print(line, file=terminal, flush=True)
+
+
+def raise_guards(fired: list[dict], mode: str, where: str) -> list[dict]:
+    """Act on the guards a self-training step fired (``self_training.guards``).
+
+    ``warn``: one line per guard on the terminal (``WARNING guard <check>: <where>: <message>``); ``stop``: the
+    first such line becomes the job's error (:class:`UserError`); ``off``: nothing is said or recorded.
+    Returns the guards to record (``[]`` when off)."""
+    if mode == "off":
+        return []
+    for g in fired:
+        line = f"guard {g['check']}: {where}: {g['message']}"
+        if mode == "stop":
+            raise UserError(line)
+        alert(f"WARNING {line}")
+    return list(fired)

@@ -134,6 +134,21 @@ def rating_label(item: dict, path) -> int | None:
     return None
 
 
+def oracle_label(item: dict) -> int | None:
+    """The label a review's rating implies, for diagnostics only (None when absent, unreadable or three stars).
+
+    Unlabeled reviews are used without labels; where they carry a rating (Webis' unlabeled.review does, and so
+    does the fallback pool of train reviews) it is kept as ``oracle_label`` so that the self-training health
+    record can measure pseudo-label accuracy. No step of the method reads it."""
+    try:
+        stars = float((item.get("rating") or "").strip())
+    except ValueError:
+        return None
+    if not 1.0 <= stars <= 5.0 or stars == 3.0:
+        return None
+    return int(stars > 3.0)
+
+
 def review_text(item: dict, fields: Sequence[str] = TEXT_FIELDS) -> str:
     """The review's text: the given fields, stripped, non-empty ones joined by a newline."""
     parts = [(item.get(field) or "").strip() for field in fields]
@@ -212,11 +227,13 @@ def fallback_exclusions(paths: Sequence) -> list[Path]:
 
 
 def build_unlabeled_pool(
-    paths: Sequence, exclude_paths: Sequence = (), text_fields: Sequence[str] = TEXT_FIELDS
+    paths: Sequence, exclude_paths: Sequence = (), text_fields: Sequence[str] = TEXT_FIELDS,
+    oracle: list | None = None,
 ) -> tuple[list[str], dict]:
     """The distinct non-empty review texts of ``paths`` (labels ignored) that no ``exclude_paths`` review has.
 
-    Returns the texts in file order and the counts of what was left out.
+    Returns the texts in file order and the counts of what was left out. When ``oracle`` is a list, the
+    :func:`oracle_label` of each kept text is appended to it (same order).
     """
     if not paths:
         raise UserError("unlabeled pool: no review files given")
@@ -227,7 +244,7 @@ def build_unlabeled_pool(
     seen: set[str] = set()
     empty = duplicates = excluded = 0
     for path in paths:
-        for item in read_reviews(path, keep=text_fields):
+        for item in read_reviews(path, keep=(*text_fields, "rating")):
             text = review_text(item, text_fields)
             if not text:
                 empty += 1
@@ -238,6 +255,8 @@ def build_unlabeled_pool(
             else:
                 seen.add(text)
                 pool.append(text)
+                if oracle is not None:
+                    oracle.append(oracle_label(item))
     if not pool:
         raise UserError(f"{paths[0]}: no reviews for the unlabeled pool (read {', '.join(str(p) for p in paths)})")
     counts = {"removed_empty": empty, "removed_duplicates": duplicates, "removed_test_duplicates": excluded}
@@ -258,7 +277,8 @@ def sample_unlabeled(
     ``exclude_paths`` defaults, for a fallback pool, to the test files beside them
     (:func:`fallback_exclusions`). Empty texts, repeated texts and texts that also occur in
     ``exclude_paths`` are left out first (:func:`build_unlabeled_pool`). With fewer than ``size``
-    texts in the pool, all are used (and a warning says so). Records are ``{"text"}`` in file order.
+    texts in the pool, all are used (and a warning says so). Records are ``{"text"}`` in file order, with
+    ``"oracle_label"`` where the review's rating implies one (a diagnostic no step of the method reads).
     """
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise UserError(f"unlabeled sample size {size!r}: expected a positive integer")
@@ -266,7 +286,8 @@ def sample_unlabeled(
         used_fallback = is_fallback_pool(paths)
     if exclude_paths is None:
         exclude_paths = fallback_exclusions(paths) if used_fallback else []
-    pool, counts = build_unlabeled_pool(paths, exclude_paths, text_fields)
+    oracle: list = []
+    pool, counts = build_unlabeled_pool(paths, exclude_paths, text_fields, oracle=oracle)
     if used_fallback:
         log.warning(
             "unlabeled.review absent: fallback pool = train reviews with labels dropped from %s "
@@ -282,7 +303,7 @@ def sample_unlabeled(
         chosen = list(range(len(pool)))
     else:
         chosen = sorted(random.Random(seed).sample(range(len(pool)), size))
-    records = [{"text": pool[i]} for i in chosen]
+    records = [{"text": pool[i]} if oracle[i] is None else {"text": pool[i], "oracle_label": oracle[i]} for i in chosen]
     info = {
         "pool": "train-fallback" if used_fallback else "unlabeled",
         "used_fallback": bool(used_fallback),

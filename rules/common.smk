@@ -187,6 +187,7 @@ def training_hp(task, stage):
     """Hyper-parameters of one training stage, plus the settings every stage shares."""
     t = task_cfg(task)
     hp = dict(t[stage]) if stage in ("btf", "finetune") else dict(t["self_training"][stage])
+    hp.pop("balance", None)  # a setting of the hard step's selection, not of training (hard_balance)
     hp["max_length"] = t["max_length"]
     hp["checkpoint_every"] = config["self_training"]["checkpoint_every"]
     return hp
@@ -241,6 +242,7 @@ def all_targets():
     files = [f"{RESULTS}/data_stats.tsv"]
     files += [f"{RESULTS}/{task}_avg.tsv" for task in enabled_tasks()]
     files += [f"{RESULTS}/{task}_variants.tsv" for task in enabled_tasks()]
+    files += [f"{RESULTS}/{task}_selftrain.tsv" for task in enabled_tasks()]
     files += table_files()
     if figure2_inputs():
         files.append(f"{RESULTS}/figures/figure2.png")
@@ -279,6 +281,10 @@ def soft_hp(w):
 
 def hard_hp(w):
     return training_hp(w.task, "hard")
+
+
+def hard_balance(w):
+    return task_cfg(w.task)["self_training"]["hard"]["balance"]
 
 
 def review_input(w):
@@ -355,6 +361,54 @@ def fixed_threshold(w):
     """The fixed threshold of a hard step (-AT, Table 8), or None for the automatic one."""
     thr = parse_chain(w.chain).last.threshold
     return None if thr == "auto" else float(thr)
+
+
+def step_health_file(w, chain):
+    """The health record of a self-training step: health.json (soft) or pseudo_labels.json (hard)."""
+    d = chain_dir(w, chain)
+    return f"{d}/health.json" if chain.last.kind == "soft" else f"{d}/pseudo_labels.json"
+
+
+def variant_health(w):
+    """Health records of every self-training step of a variant, in training order."""
+    return [step_health_file(w, c) for c in chain_prefixes(variant_chain_of(w.task, w.variant))]
+
+
+def variant_health_stages(w):
+    return [c.last.stage for c in chain_prefixes(variant_chain_of(w.task, w.variant))]
+
+
+def selftrain_entries(w):
+    """Every self-training step of a task's variants, once per chain: the rows of results/<task>_selftrain.tsv."""
+    entries = {}
+    for target in targets(w.task):
+        for seed in config["seeds"]:
+            run = SimpleNamespace(task=w.task, target=target, seed=seed)
+            for variant in task_cfg(w.task)["variants"]:
+                chain = variant_chain_of(w.task, variant)
+                for i, c in enumerate(chain_prefixes(chain)):
+                    key = (target, seed, c.name)
+                    if key not in entries:
+                        entries[key] = {
+                            "task": w.task,
+                            "target": target,
+                            "seed": seed,
+                            "chain": c.name,
+                            "stage": c.last.stage,
+                            "variants": [],
+                            "files": {},
+                        }
+                    e = entries[key]
+                    e["variants"].append(variant)
+                    e["files"]["health" if c.last.kind == "soft" else "pseudo"] = step_health_file(run, c)
+                    if c.last.kind == "soft" and i + 1 < len(chain.steps) and chain.steps[i + 1].kind == "hard":
+                        e["files"]["alpha"] = f"{chain_dir(run, c)}/threshold/alpha.json"
+                        e["files"]["keep"] = f"{chain_dir(run, c)}/threshold/source_keep.json"
+    return list(entries.values())
+
+
+def selftrain_inputs(w):
+    return sorted({f for e in selftrain_entries(w) for f in e["files"].values()})
 
 
 def evaluated_stage_models(w):

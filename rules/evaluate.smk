@@ -6,6 +6,7 @@
 rule evaluate_variant:
     input:
         models=variant_models,
+        health=variant_health,
         test=target_test,
     output:
         scores=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/variants/{{variant}}.json",
@@ -19,6 +20,7 @@ rule evaluate_variant:
         gpu=1,
     params:
         stages=variant_stage_names,
+        health_stages=variant_health_stages,
         meta=variant_meta,
         kind=task_kind,
         max_length=max_length,

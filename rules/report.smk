@@ -7,6 +7,7 @@ localrules:
     paper_table,
     figure2,
     stage_times,
+    selftrain_table,
 
 
 rule average_table:
@@ -88,3 +89,22 @@ rule stage_times:
         bench_dir=f"{RESULTS}/benchmarks",
     script:
         "../workflow_scripts/stage_times.py"
+
+
+rule selftrain_table:
+    input:
+        records=selftrain_inputs,
+    output:
+        tsv=report(
+            f"{RESULTS}/{{task}}_selftrain.tsv",
+            category="Self-training health",
+            labels={"task": "{task}", "table": "one row per step"},
+        ),
+    log:
+        "logs/selftrain_table/{task}.log",
+    conda:
+        ENV
+    params:
+        entries=selftrain_entries,
+    script:
+        "../workflow_scripts/selftrain_table.py"

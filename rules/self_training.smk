@@ -16,6 +16,7 @@ rule soft_label_step:
         corpus=task_corpus,
     output:
         model=directory(f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/model"),
+        health=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/health.json",
     log:
         "logs/soft_label_step/{task}-{target}-seed{seed}-{chain}.log",
     benchmark:
@@ -32,6 +33,7 @@ rule soft_label_step:
         n_voters=chain_voters,
         voter_sizes=config["self_training"]["voters"]["size_offsets"],
         inference_batch_size=config["self_training"]["inference_batch_size"],
+        guards=config["self_training"]["guards"],
         seed=seed_of,
         checkpoints=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/checkpoints",
     script:
@@ -61,6 +63,11 @@ rule select_threshold:
         kind=task_kind,
         thresholds=config["self_training"]["thresholds"],
         curvature=config["self_training"]["curvature"],
+        min_support=config["self_training"]["min_support"],
+        fallback_threshold=config["self_training"]["fallback_threshold"],
+        ner_selection=config["self_training"]["ner_selection"],
+        guards=config["self_training"]["guards"],
+        class_keep_ratio=config["self_training"]["class_keep_ratio"],
         max_length=max_length,
         inference_batch_size=config["self_training"]["inference_batch_size"],
     script:
@@ -86,6 +93,7 @@ rule target_threshold_curve:
     params:
         kind=task_kind,
         thresholds=config["self_training"]["thresholds"],
+        ner_selection=config["self_training"]["ner_selection"],
         max_length=max_length,
         inference_batch_size=config["self_training"]["inference_batch_size"],
     script:
@@ -113,8 +121,10 @@ rule hard_label_step:
     params:
         kind=task_kind,
         hp=hard_hp,
+        balance=hard_balance,
         fixed_threshold=fixed_threshold,
         ner_selection=config["self_training"]["ner_selection"],
+        guards=config["self_training"]["guards"],
         inference_batch_size=config["self_training"]["inference_batch_size"],
         seed=seed_of,
         checkpoints=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/checkpoints",

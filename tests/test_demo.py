@@ -34,6 +34,7 @@ def demo(tmp_path_factory):
         logs = "\n".join(f"== {p}\n{p.read_text()[-1500:]}" for p in sorted((work / "logs").rglob("*.log"))
                          if "error" in p.read_text().lower())
         pytest.fail(f"demo failed:\n{res.stderr[-4000:]}\n{logs[-6000:]}")
+    (work / "terminal.txt").write_text(res.stdout + res.stderr)
     return work
 
 
@@ -67,6 +68,22 @@ def test_demo_produces_every_result(demo):
     assert list(conll["target"]) == ["de", "average"]
 
 
+def test_demo_self_training_is_healthy(demo):
+    """Every self-training step of the demo has its health record, and no guard fires (docs/self_training.md)."""
+    for task, steps in (("cls", 20), ("conll", 12)):
+        table = pd.read_csv(demo / "results" / f"{task}_selftrain.tsv", sep="\t", keep_default_na=False)
+        assert len(table) >= steps // 2
+        assert {"teacher_agreement", "soft_mse", "teacher_var", "alpha", "alpha_rule", "alpha_support", "pseudo",
+                "guards"} <= set(table.columns)
+        soft = table[table["stage"].str.endswith("soft")]
+        assert (soft["teacher_agreement"].astype(float) > soft["majority_rate"].astype(float)).all()
+        fired = table[table["guards"] != ""]
+        assert fired.empty, fired[["target", "seed", "chain", "guards", "guard_messages"]].to_string()
+    assert "WARNING guard" not in (demo / "terminal.txt").read_text()
+    avg = pd.read_csv(demo / "results" / "cls_avg.tsv", sep="\t")
+    assert "note" not in avg.columns  # nothing to mark
+
+
 def test_models_record_what_produced_them(demo):
     artifacts = list((demo / "results").rglob("xlt_artifact.json"))
     assert artifacts
@@ -89,7 +106,8 @@ def edited_config(demo, path: list, value) -> str:
 
 
 SELF_TRAINING = {"soft_label_step", "select_threshold", "target_threshold_curve", "hard_label_step",
-                 "evaluate_variant", "average_table", "variants_table", "paper_table", "figure2", "stage_times", "all"}
+                 "evaluate_variant", "average_table", "variants_table", "paper_table", "figure2", "stage_times",
+                 "selftrain_table", "all"}
 
 
 def test_self_training_edit_reruns_only_self_training(demo):
@@ -110,3 +128,23 @@ def test_report_html(demo):
     res = run(demo, "--configfile", "demo.yaml", "--report", "report.html", timeout=300)
     assert res.returncode == 0, res.stderr[-3000:]
     assert (demo / "report.html").stat().st_size > 10_000
+    assert "Self-training health" in (demo / "report.html").read_text(errors="replace")
+
+
+def test_a_failed_guard_is_one_line_on_the_terminal(demo):
+    """Runs last: it replaces one of the demo's soft steps by a failed one.
+
+    A soft student that cannot learn (one step at a tiny rate) fires soft_fit; with guards: stop the job
+    fails and the terminal shows the guard's line, not only Snakemake's pointer to the log."""
+    cfg = edited_config(demo, ["tasks", "cls", "self_training", "soft", "max_steps"], 1)
+    cfg_dict = yaml.safe_load((demo / cfg).read_text())
+    cfg_dict["tasks"]["cls"]["self_training"]["soft"]["learning_rate"] = 1.0e-7
+    cfg_dict.setdefault("self_training", {})["guards"] = "stop"
+    (demo / "broken.yaml").write_text(yaml.safe_dump(cfg_dict, sort_keys=False))
+    target = "results/cls/ja-books/seed1/st/task-vm.S1/health.json"
+    res = run(demo, "--cores", "1", "--configfile", "broken.yaml", "--allowed-rules", "soft_label_step", "--",
+              target, timeout=600)
+    assert res.returncode != 0
+    lines = [line for line in (res.stdout + res.stderr).splitlines() if "guard soft_fit" in line]
+    assert lines and lines[0].startswith("error: guard soft_fit: cls ja-books seed1 task-vm.S1: "), res.stderr[-2000:]
+    assert not (demo / target).exists()  # a failed job leaves no health record that looks valid

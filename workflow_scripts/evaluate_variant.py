@@ -4,7 +4,7 @@ Writes a list of records {task, target, lang, domain, variant, seed, chain, stag
 (``stage`` "finetune", "round1-soft", ..., and "final" for the variant's last model) that the tables read."""
 
 from xlt.errors import exit_on_user_error
-from xlt.io import write_json
+from xlt.io import read_json, write_json
 from xlt.metrics import evaluate
 from xlt.runtime import code_version, read_records, start
 from xlt.tasks import gold_ids, ids_to_tags, input_field, predicted_ids
@@ -21,18 +21,29 @@ def score(kind, model, test, batch_size, max_length) -> dict:
     return evaluate("token", ids_to_tags(pred), [r["tags"] for r in test])
 
 
+def guards_so_far(health_files, health_stages):
+    """{stage: the guards fired by that self-training step and every step before it}."""
+    fired, out = [], {}
+    for path, stage in zip(health_files, health_stages):
+        fired = fired + [{**g, "stage": stage} for g in read_json(path).get("guards", [])]
+        out[stage] = fired
+    return out
+
+
 @exit_on_user_error
 def main(sm):
     p = sm.params
     test = read_records(sm.input.test, input_field(p.kind))
+    guards = guards_so_far(list(sm.input.health), p.health_stages)
     records = []
     for stage, model in zip(p.stages, sm.input.models):
         s = score(p.kind, model, test, p.inference_batch_size, p.max_length)
         records.append({**p.meta, "stage": stage, "metric": s["metric"], "score": s["score"], "n": s["n"],
                         "details": {k: v for k, v in s.items() if k not in ("metric", "score", "n")},
-                        "model": model})
+                        "model": model, "guards": guards.get(stage, [])})
         log.info("%s %s: %s %.4f", p.meta["variant"], stage, s["metric"], s["score"])
-    records.append({**records[-1], "stage": "final"})
+    all_guards = guards[p.health_stages[-1]] if p.health_stages else []
+    records.append({**records[-1], "stage": "final", "guards": all_guards})
     code = code_version()
     for rec in records:
         rec["test"] = sm.input.test

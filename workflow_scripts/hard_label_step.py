@@ -1,45 +1,91 @@
 """Snakemake script: a hard-label step. The Voters Module of the soft student keeps target samples where all
 voters agree above alpha (Eq. 4); with the English samples still kept, the soft student is trained again
-with cross-entropy (Eq. 2)."""
+with cross-entropy (Eq. 2). pseudo_labels.json is the step's health record: pseudo labels per class, the
+English kept per class, oracle agreement where the target texts carry gold labels, and every guard that
+concerns this step (those of its threshold and keep-mask included)."""
 
 import numpy as np
 
 from xlt.errors import UserError, exit_on_user_error
+from xlt.health import check_pseudo_labels, oracle_accuracy, oracle_fields, pseudo_label_counts
 from xlt.io import atomic_path, read_json, write_json
-from xlt.runtime import read_records, record_artifact, start
-from xlt.selftrain import select_pseudo_labels
+from xlt.runtime import raise_guards, read_records, record_artifact, start
+from xlt.selftrain import balance_classes, select_pseudo_labels, voter_confidence
 from xlt.tasks import input_field, labels_of
 from xlt.train.api import predict_probs, train_hard
 
 log = start(snakemake, "hard_label_step")  # noqa: F821
 
 
+def kept_source_records(kind, source, keep):
+    """English records still kept: whole samples, or (NER, per-word keep) sentences with the removed words'
+    tags set to None; a sentence with no word left drops out."""
+    out = []
+    for rec, k in zip(source, keep):
+        if isinstance(k, list):
+            if any(k):
+                out.append({**rec, "tags": [t if kw else None for t, kw in zip(rec["tags"], k)]})
+        elif k:
+            out.append(rec)
+    return out
+
+
 @exit_on_user_error
 def main(sm):
     p = sm.params
+    w = sm.wildcards
     field = input_field(p.kind)
-    auto_alpha = read_json(sm.input.alpha)["alpha"]
+    label_list = labels_of(p.kind)
+    alpha_info = read_json(sm.input.alpha)
+    auto_alpha = alpha_info["alpha"]
     alpha = auto_alpha if p.fixed_threshold is None else p.fixed_threshold
-    keep = np.asarray(read_json(sm.input.keep)["keep"], dtype=bool)
+    keep_info = read_json(sm.input.keep)
+    keep = keep_info["keep"]
     source = read_records(sm.input.source, field)
     if len(keep) != len(source):
         raise UserError(f"{sm.input.keep}: {len(keep)} flags for {len(source)} source examples in {sm.input.source}")
-    kept_source = [rec for rec, k in zip(source, keep) if k]
+    kept_source = kept_source_records(p.kind, source, keep)
 
     corpus = read_records(sm.input.corpus, field)
     probs = predict_probs(sm.input.student, corpus, batch_size=p.inference_batch_size, max_length=p.hp["max_length"])
-    label_list = labels_of(p.kind)
     kind = "cls" if p.kind == "sequence" else "ner"
-    idx, labels = select_pseudo_labels(probs, alpha, kind, ner_selection=p.ner_selection, label_list=label_list)
+    idx, labels = select_pseudo_labels(probs, alpha, kind, ner_selection=p.ner_selection, label_list=label_list,
+                                       outside=0 if p.kind == "sequence" else label_list.index("O"))
+    selected_before_balance = len(idx)
+    if p.balance == "classes":
+        if p.kind != "sequence":
+            raise UserError("self_training.hard.balance: 'classes' applies to sentence classification (CLS) only")
+        confidence, _ = voter_confidence(probs)
+        ids = [label_list.index(lab) for lab in labels]
+        chosen = balance_classes(idx, ids, confidence[idx])
+        idx, labels = [idx[i] for i in chosen], [labels[i] for i in chosen]
     if p.kind == "sequence":
         pseudo = [{"text": corpus[i]["text"], "label": label_list.index(lab)} for i, lab in zip(idx, labels)]
+        counts = pseudo_label_counts(p.kind, [r["label"] for r in pseudo], label_list)
     else:
         pseudo = [{"tokens": corpus[i]["tokens"], "tags": tags} for i, tags in zip(idx, labels)]
-    stats = {"alpha": alpha, "auto_alpha": auto_alpha, "fixed_threshold": p.fixed_threshold,
-             "target_selected": len(pseudo), "target_total": len(corpus),
-             "source_kept": len(kept_source), "source_total": len(source)}
+        counts = pseudo_label_counts(p.kind, labels, label_list)
+
+    gold = oracle_fields(p.kind, corpus)
+    oracle = None
+    if gold is not None:
+        oracle = oracle_accuracy(p.kind, [r["label"] for r in pseudo] if p.kind == "sequence" else labels,
+                                 [gold[i] for i in idx], label_list)
+
+    where = f"{w.task} {w.target} seed{w.seed} {w.chain}"
+    own = raise_guards(check_pseudo_labels(p.kind, counts, len(pseudo), len(corpus)), p.guards, where)
+    inherited = list(keep_info.get("guards", []))
+    if p.fixed_threshold is None:
+        inherited = list(alpha_info.get("guards", [])) + inherited
+    stats = {"step": "hard", "task": w.task, "target": w.target, "seed": int(w.seed), "chain": w.chain,
+             "alpha": alpha, "alpha_rule": "fixed" if p.fixed_threshold is not None else alpha_info["rule"],
+             "auto_alpha": auto_alpha, "fixed_threshold": p.fixed_threshold, "ner_selection": p.ner_selection,
+             "balance": p.balance, "target_selected": len(pseudo), "target_selected_before_balance":
+             selected_before_balance, "target_total": len(corpus), "pseudo_by_class": counts,
+             "source_kept": len(kept_source), "source_total": len(source),
+             "kept_by_class": keep_info.get("kept_by_class"), "oracle_pseudo": oracle, "guards": inherited + own}
     if p.kind == "sequence":
-        stats["target_label_counts"] = {lab: sum(1 for r in pseudo if label_list[r["label"]] == lab) for lab in label_list}
+        stats["target_label_counts"] = counts
     log.info("pseudo labels: %s", stats)
 
     with atomic_path(sm.output.model) as out:

@@ -1,10 +1,12 @@
 """Snakemake script: a soft-label step. The teacher labels the target corpus with probabilities; a student
-restored from the BTF model (with M voters or one plain head) learns them with MSE (Eq. 1)."""
+restored from the BTF model (with M voters or one plain head) learns them with MSE (Eq. 1). The step's health
+record (``health.json``): how closely the student follows its teacher on the corpus, and the soft guard."""
 
 from xlt.errors import exit_on_user_error
-from xlt.io import atomic_path
-from xlt.runtime import read_records, record_artifact, start
-from xlt.tasks import input_field, labels_of, mean_over_heads
+from xlt.health import check_soft_fit, oracle_accuracy, oracle_fields, soft_fit
+from xlt.io import atomic_path, write_json
+from xlt.runtime import raise_guards, read_records, record_artifact, start
+from xlt.tasks import ids_to_tags, input_field, labels_of, mean_over_heads, predicted_ids
 from xlt.train.api import predict_probs, train_soft
 
 log = start(snakemake, "soft_label_step")  # noqa: F821
@@ -20,19 +22,37 @@ def voter_widths(model_dir, offsets, n_voters):
     return [max(8, hidden + int(o)) for o in list(offsets)[:n_voters]]
 
 
+def oracle(kind, probs, records):
+    """Accuracy of a model's argmax against the gold labels the corpus carries (None when it has none)."""
+    gold = oracle_fields(kind, records)
+    if gold is None:
+        return None
+    pred = predicted_ids(kind, probs)
+    return oracle_accuracy(kind, pred.tolist() if kind == "sequence" else ids_to_tags(pred), gold, labels_of(kind))
+
+
 @exit_on_user_error
 def main(sm):
     p = sm.params
+    w = sm.wildcards
+    labels = labels_of(p.kind)
     corpus = read_records(sm.input.corpus, input_field(p.kind))
     teacher = predict_probs(sm.input.teacher, corpus, batch_size=p.inference_batch_size, max_length=p.hp["max_length"])
     soft_labels = mean_over_heads(p.kind, teacher)
     voter_sizes = voter_widths(sm.input.student_init, p.voter_sizes, p.n_voters)
     with atomic_path(sm.output.model) as out:
-        metrics = train_soft(sm.input.student_init, corpus, soft_labels, kind=p.kind, labels=labels_of(p.kind),
+        metrics = train_soft(sm.input.student_init, corpus, soft_labels, kind=p.kind, labels=labels,
                              n_voters=p.n_voters, voter_sizes=voter_sizes, out_dir=out, hp=p.hp, seed=p.seed,
                              checkpoint_dir=p.checkpoints)
-        record_artifact(out, sm, metrics=metrics, target_texts=len(corpus))
-    log.info("soft-label step done on %d target texts: %s", len(corpus), metrics)
+        student = predict_probs(out, corpus, batch_size=p.inference_batch_size, max_length=p.hp["max_length"])
+        fit = soft_fit(p.kind, soft_labels, student, labels)
+        health = {"step": "soft", "task": w.task, "target": w.target, "seed": int(w.seed), "chain": w.chain, **fit,
+                  "oracle_teacher": oracle(p.kind, teacher, corpus), "oracle_student": oracle(p.kind, student, corpus)}
+        where = f"{w.task} {w.target} seed{w.seed} {w.chain}"
+        health["guards"] = raise_guards(check_soft_fit(fit), p.guards, where)
+        record_artifact(out, sm, metrics=metrics, target_texts=len(corpus), health=health)
+    write_json(sm.output.health, health)
+    log.info("soft-label step done on %d target texts: %s; health %s", len(corpus), metrics, health)
 
 
 main(snakemake)  # noqa: F821

@@ -6,6 +6,7 @@ to argue that the source curve is a good stand-in."""
 from xlt.errors import exit_on_user_error
 from xlt.report import write_curve
 from xlt.runtime import read_records, start
+from xlt.selftrain import ner_unit
 from xlt.tasks import input_field, threshold_curve_of
 from xlt.train.api import predict_probs
 
@@ -17,7 +18,8 @@ def main(sm):
     p = sm.params
     test = read_records(sm.input.test, input_field(p.kind))
     probs = predict_probs(sm.input.student, test, batch_size=p.inference_batch_size, max_length=p.max_length)
-    write_curve(threshold_curve_of(p.kind, probs, test, p.thresholds), sm.output.curve)
+    unit = ner_unit(p.ner_selection) if p.kind == "token" else "sample"
+    write_curve(threshold_curve_of(p.kind, probs, test, p.thresholds, unit=unit), sm.output.curve)
     log.info("target curve over %d examples written", len(test))
 
 

@@ -27,6 +27,8 @@ REQUIRED_KEYS = ("task", "target", "variant", "seed", "stage", "metric", "score"
 RUN_KEY = ["task", "target", "variant", "seed", "stage"]
 AVERAGE = "average"
 NA = "NA"
+DAGGER = "\u2020"
+"""Marks a table cell where a self-training guard fired for at least one of its seeds (see the row's ``note``)."""
 
 PAPER_TARGET_ORDER = [f"{lang}-{domain}" for lang in ("de", "fr", "ja") for domain in ("books", "dvd", "music")] + [
     "de",
@@ -67,9 +69,10 @@ def load_results(paths: Iterable) -> pd.DataFrame:
             raise UserError(f"{path}: score {score!r}: expected a fraction between 0 and 1")
         row = {k: obj.get(k) for k in RESULT_COLUMNS}
         row["score"] = float(score)
+        row["guards"] = ",".join(dict.fromkeys(g.get("check", "?") for g in obj.get("guards") or []))
         row["path"] = str(path)
         rows.append(row)
-    df = pd.DataFrame(rows, columns=[*RESULT_COLUMNS, "path"])
+    df = pd.DataFrame(rows, columns=[*RESULT_COLUMNS, "guards", "path"])
     dup = df[df.duplicated(RUN_KEY, keep=False)]
     if len(dup):
         first = dup.iloc[0]
@@ -98,22 +101,46 @@ def _std(values: Sequence[float]) -> float:
 
 
 def _cell_stats(df: pd.DataFrame, task: str, variant: str, stage: str, targets: Sequence[str]) -> dict:
-    """Per target (and the average) the seed mean, seed std and seed count, in percent."""
+    """Per target (and the average) the seed mean, seed std, seed count (in percent) and the guards that fired:
+    a list of ``"<variant> <target> seed<k>: <checks>"``."""
     sel = _select(df, task, variant, stage)
     out = {}
     per_seed = {}
+    all_flags = []
     for target in targets:
-        scores = sel[sel["target"] == target].set_index("seed")["score"] * 100.0
+        rows = sel[sel["target"] == target]
+        scores = rows.set_index("seed")["score"] * 100.0
         per_seed[target] = scores
-        out[target] = (float(scores.mean()) if len(scores) else math.nan, _std(scores.tolist()), len(scores))
+        flags = [f"{variant} {target} seed{r.seed}: {r.guards}" for r in rows.itertuples() if r.guards]
+        all_flags += flags
+        out[target] = (float(scores.mean()) if len(scores) else math.nan, _std(scores.tolist()), len(scores), flags)
     # average row: mean over targets of the per-target seed means; its std is the std over seeds of the
     # per-seed average over targets, using the seeds that every target has
     means = [out[t][0] for t in targets]
     avg = float(np.mean(means)) if targets and not any(math.isnan(m) for m in means) else math.nan
     common = set.intersection(*(set(s.index) for s in per_seed.values())) if per_seed else set()
     seed_avgs = [float(np.mean([per_seed[t][s] for t in targets])) for s in sorted(common)]
-    out[AVERAGE] = (avg, _std(seed_avgs), len(common))
+    out[AVERAGE] = (avg, _std(seed_avgs), len(common), all_flags)
     return out
+
+
+def _mark_cells(table: pd.DataFrame, flags: Mapping[tuple[int, str], list[str]]) -> pd.DataFrame:
+    """Append :data:`DAGGER` to every flagged cell ``(row position, column)`` and explain it in a ``note`` column.
+
+    A column with a flagged cell becomes text (two decimals, ``NA`` for undefined); tables without flags are
+    returned unchanged, so clean runs keep plain numbers."""
+    flags = {k: v for k, v in flags.items() if v}
+    if not flags:
+        return table
+    table = table.copy()
+    for col in sorted({c for _, c in flags}, key=list(table.columns).index):
+        table[col] = [NA if pd.isna(v) else f"{v:.2f}" for v in table[col]]
+    notes = [[] for _ in range(len(table))]
+    for (i, col), items in flags.items():
+        table.iat[i, table.columns.get_loc(col)] += DAGGER
+        notes[i] += [x for x in items if x not in notes[i]]
+    table["note"] = [f"{DAGGER} self-training guard fired: " + "; ".join(n) if n else "" for n in notes]
+    return table
 
 
 def summary_table(
@@ -138,7 +165,8 @@ def summary_table(
     if wide:
         labels = labels or {}
         rows = [{"variant": labels.get(v, v), **{t: stats[v][t][0] for t in rows_targets}} for v in variants]
-        return pd.DataFrame(rows, columns=["variant", *rows_targets]).round(2)
+        flags = {(i, t): stats[v][t][3] for i, v in enumerate(variants) for t in rows_targets}
+        return _mark_cells(pd.DataFrame(rows, columns=["variant", *rows_targets]).round(2), flags)
     rows = []
     for t in rows_targets:
         row = {"target": t}
@@ -148,7 +176,8 @@ def summary_table(
         row["n_seeds"] = min(stats[v][t][2] for v in variants) if variants else 0
         rows.append(row)
     columns = ["target", *[c for v in variants for c in (v, f"{v}_std")], "n_seeds"]
-    return pd.DataFrame(rows, columns=columns).round(2)
+    flags = {(i, v): stats[v][t][3] for i, t in enumerate(rows_targets) for v in variants}
+    return _mark_cells(pd.DataFrame(rows, columns=columns).round(2), flags)
 
 
 STAGE_RE = re.compile(r"^round(\d+)-(soft|hard)$")
@@ -202,7 +231,8 @@ def rounds_table(
             if with_std:
                 row[f"{labels.get(key, key)}_std"] = stats[key][t][1]
         rows.append(row)
-    return pd.DataFrame(rows, columns=["target", *names]).round(2)
+    flags = {(i, labels.get(key, key)): stats[key][t][3] for i, t in enumerate(targets) for key, _, _ in columns}
+    return _mark_cells(pd.DataFrame(rows, columns=["target", *names]).round(2), flags)
 
 
 def thresholds_table(
@@ -229,7 +259,9 @@ def thresholds_table(
     origin = _cell_stats(df, task, origin_variant, origin_stage, targets)
     stats = {label: _cell_stats(df, task, v, stage, targets) for label, v in variants_by_threshold.items()}
     rows = [{"target": t, "Origin": origin[t][0], **{label: stats[label][t][0] for label in stats}} for t in targets]
-    return pd.DataFrame(rows, columns=["target", "Origin", *stats]).round(2)
+    flags = {(i, label): stats[label][t][3] for i, t in enumerate(targets) for label in stats}
+    flags.update({(i, "Origin"): origin[t][3] for i, t in enumerate(targets)})
+    return _mark_cells(pd.DataFrame(rows, columns=["target", "Origin", *stats]).round(2), flags)
 
 
 # --------------------------------------------------------------------------------------------
@@ -346,6 +378,86 @@ def build_table(df: pd.DataFrame, name: str, spec: Mapping) -> pd.DataFrame:
         stage=spec.get("stage", "round1-hard"),
         origin_variant=spec.get("origin_variant"),
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Self-training health (results/<task>_selftrain.tsv)
+# --------------------------------------------------------------------------------------------
+
+SELFTRAIN_KEYS = ("task", "target", "seed", "chain", "stage", "variants")
+
+
+def _flat(prefix: str, value: Mapping | None) -> dict:
+    """``{"a": 1, "b": {"c": 2}}`` -> ``{"<prefix>.a": 1, "<prefix>.b.c": 2}``."""
+    out = {}
+    for key, v in (value or {}).items():
+        if isinstance(v, Mapping):
+            out.update(_flat(f"{prefix}.{key}", v))
+        else:
+            out[f"{prefix}.{key}"] = v
+    return out
+
+
+def _curve_support(curve: Sequence[Mapping]) -> str:
+    """``threshold:selected/total`` for every grid point, e.g. ``0.5:300/300 0.6:1/300``."""
+    return " ".join(f"{r['threshold']:g}:{r['selected']}/{r['total']}" for r in curve)
+
+
+def selftrain_row(entry: Mapping) -> dict:
+    """One row of the self-training health table from a step's records (see :func:`selftrain_table`)."""
+    files = entry["files"]
+    row = {k: entry[k] for k in SELFTRAIN_KEYS}
+    row["variants"] = " ".join(entry["variants"])
+    guards = []
+    if "health" in files:  # soft step
+        h = read_json(files["health"])
+        row.update({k: h.get(k) for k in ("teacher_agreement", "majority_rate", "soft_mse", "teacher_var", "units")})
+        row.update(_flat("teacher_share", h.get("teacher_share")))
+        row.update(_flat("student_share", h.get("student_share")))
+        row.update(_flat("oracle_teacher", h.get("oracle_teacher")))
+        row.update(_flat("oracle_student", h.get("oracle_student")))
+        guards += h.get("guards", [])
+    if "alpha" in files:  # the soft step was thresholded
+        a = read_json(files["alpha"])
+        row.update({"alpha": a["alpha"], "alpha_rule": a["rule"], "alpha_method": a["method"],
+                    "alpha_support": a["support"], "alpha_reason": a.get("reason", ""),
+                    "curve_support": _curve_support(a.get("curve", [])), "english_accuracy": a.get("english_accuracy")})
+        row.update(_flat("english_pred_share", a.get("english_pred_share")))
+        row.update(_flat("english_gold_share", a.get("english_gold_share")))
+        guards += a.get("guards", [])
+    if "keep" in files:
+        k = read_json(files["keep"])
+        row.update({"kept": k["kept"], "kept_total": k["total"], "kept_unit": k.get("unit")})
+        row.update({f"kept.{c}": f"{d['kept']}/{d['total']}" for c, d in (k.get("kept_by_class") or {}).items()})
+        guards += k.get("guards", [])
+    if "pseudo" in files:  # hard step
+        h = read_json(files["pseudo"])
+        row.update({"alpha": h["alpha"], "alpha_rule": h.get("alpha_rule"), "pseudo": h["target_selected"],
+                    "pseudo_total": h["target_total"], "source_kept": h["source_kept"],
+                    "source_total": h["source_total"]})
+        row.update(_flat("pseudo", h.get("pseudo_by_class")))
+        row.update({f"kept.{c}": f"{d['kept']}/{d['total']}" for c, d in (h.get("kept_by_class") or {}).items()})
+        row.update(_flat("oracle_pseudo", h.get("oracle_pseudo")))
+        guards = h.get("guards", [])  # the hard step's record repeats the guards of its threshold and keep-mask
+    row["guards"] = " ".join(dict.fromkeys(g["check"] for g in guards))
+    row["guard_messages"] = " | ".join(g["message"] for g in guards)
+    return row
+
+
+def selftrain_table(entries: Sequence[Mapping]) -> pd.DataFrame:
+    """The health of every self-training step: one row per (task, target, seed, chain, stage).
+
+    ``entries``: ``{task, target, seed, chain, stage, variants, files}`` with ``files`` naming the step's
+    records: ``health`` (soft step), ``alpha`` and ``keep`` (its threshold and English keep-mask, when a hard
+    step follows), ``pseudo`` (hard step). Columns are described in docs/self_training.md; class columns
+    (``pseudo.<class>``, ``kept.<class>``, ``*_share.<class>``) follow the task's classes."""
+    rows = [selftrain_row(e) for e in entries]
+    if not rows:
+        return pd.DataFrame(columns=[*SELFTRAIN_KEYS, "guards"])
+    columns = list(dict.fromkeys(c for r in rows for c in r))
+    tail = ["guards", "guard_messages"]
+    columns = [c for c in columns if c not in tail] + tail
+    return pd.DataFrame(rows, columns=columns)
 
 
 # --------------------------------------------------------------------------------------------

@@ -165,10 +165,11 @@ def test_english_fit_shares():
     assert fit["english_gold_share"] == {"negative": 0.5, "positive": 0.5}
 
 
-def test_oracle_only_when_every_record_has_gold():
-    assert oracle_fields("sequence", [{"text": "a", "oracle_label": 1}, {"text": "b"}]) is None
-    assert oracle_fields("sequence", [{"text": "a", "oracle_label": 1}]) == [1]
+def test_oracle_where_records_have_gold():
+    assert oracle_fields("sequence", [{"text": "a"}, {"text": "b"}]) is None
+    assert oracle_fields("sequence", [{"text": "a", "oracle_label": 1}, {"text": "b"}]) == [1, None]
     assert oracle_accuracy("sequence", [1, 0], [1, 1], CLS) == {"accuracy": 0.5, "n": 2}
+    assert oracle_accuracy("sequence", [1, 0, 0], [1, None, 1], CLS) == {"accuracy": 0.5, "n": 2}
     res = oracle_accuracy("token", [["B-PER", None], ["O"]], [["B-PER", "O"], ["B-LOC"]], NER)
     assert res["accuracy"] == 0.5 and res["n"] == 2 and 0 < res["entity_f1"] < 1
 

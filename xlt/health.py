@@ -155,11 +155,11 @@ def pseudo_label_counts(kind: str, pseudo_labels: Sequence, labels: Sequence[str
 
 
 def oracle_fields(kind: str, records: Sequence[dict]) -> list | None:
-    """The gold labels the target records carry (see :data:`ORACLE_FIELDS`), or None unless every record has one."""
+    """The gold labels the target records carry (see :data:`ORACLE_FIELDS`; None for a record without one), or
+    None when no record has one (a three-star review, for instance, has no label)."""
     field = ORACLE_FIELDS[kind]
-    if not records or not all(r.get(field) is not None for r in records):
-        return None
-    return [r[field] for r in records]
+    gold = [r.get(field) for r in records]
+    return gold if any(g is not None for g in gold) else None
 
 
 def oracle_accuracy(kind: str, predicted: Sequence, oracle: Sequence, labels: Sequence[str]) -> dict:
@@ -167,7 +167,10 @@ def oracle_accuracy(kind: str, predicted: Sequence, oracle: Sequence, labels: Se
 
     CLS: ``predicted`` label ids, ``oracle`` label ids -> ``{"accuracy", "n"}``. NER: ``predicted`` per
     sentence tags (None = not labelled; counted as ``O`` for entity F1), ``oracle`` per sentence tags ->
-    ``{"accuracy"`` over labelled words, ``"entity_f1"`` (seqeval) over the sentences, ``"n"`` words}."""
+    ``{"accuracy"`` over labelled words, ``"entity_f1"`` (seqeval) over the sentences, ``"n"`` words}. Samples
+    whose oracle is None are left out."""
+    pairs = [(p, g) for p, g in zip(predicted, oracle) if g is not None]
+    predicted, oracle = [p for p, _ in pairs], [g for _, g in pairs]
     if kind == "sequence":
         pred, gold = np.asarray(predicted, dtype=np.int64), np.asarray(oracle, dtype=np.int64)
         n = len(pred)

@@ -11,11 +11,15 @@ a file that is not a readable dump raises :class:`~xlt.errors.UserError` naming 
 known, the line or byte offset.
 
 Wikitext to text (:func:`wikitext_to_text`) keeps what a reader sees in the article's running text:
-link text stays, while templates, references, tables, files, categories, interlanguage links, lists,
-headings and comments go. Non-prose blocks are cut out line by line first (:func:`prose_paragraphs`);
-templates are then removed by pattern, and paragraphs left with nothing but words, links, entities and
+link text stays, and so does the visible text of common inline templates (links to untranslated pages,
+language and no-break wrappers, dates, numbers with units: :mod:`xlt.wiki.templates`), while other
+templates, references, tables, files, categories, interlanguage links, lists, headings and comments go.
+Non-prose blocks are cut out line by line first (:func:`prose_paragraphs`); templates are then rendered
+or removed by pattern, innermost first, and paragraphs left with nothing but words, links, entities and
 inline tags take a fast path that gives the same text as ``mwparserfromhell``, which converts all other
-paragraphs (:func:`paragraph_to_text`) -- the parser is the slowest step of a harvest.
+paragraphs (:func:`paragraph_to_text`) -- the parser is the slowest step of a harvest. What dropped
+templates leave behind is tidied up: empty brackets, dangling commas, spaces before punctuation, in ASCII
+and full-width (CJK) punctuation alike.
 """
 
 from __future__ import annotations
@@ -35,9 +39,10 @@ from pathlib import Path
 from typing import Iterator, NamedTuple
 
 import mwparserfromhell
-from mwparserfromhell.nodes import ExternalLink, HTMLEntity, Tag, Text, Wikilink
+from mwparserfromhell.nodes import ExternalLink, HTMLEntity, Tag, Template, Text, Wikilink
 
 from xlt.errors import UserError
+from xlt.wiki.templates import render, renders
 
 log = logging.getLogger(__name__)
 
@@ -469,6 +474,26 @@ _SPACE_BEFORE_PUNCT = re.compile(r" +([,.;:!?)])")
 _LEFTOVER_MARKS = ("( ", "()", "(,", "(;", "(:", ",)", ", )", ";)", "; )", "[]", "[ ]")
 _SPACE_PUNCT_MARKS = (" ,", " .", " ;", " :", " !", " ?", " )")
 
+# Full-width (CJK) punctuation: the same tidy-up
+_CJK_OPEN, _CJK_CLOSE = "（「『【〔［〈《", "）」』】〕］〉》"
+_CJK_MARKS = frozenset(_CJK_OPEN + _CJK_CLOSE + "、。，．！？：；")
+_CJK_EMPTY = re.compile(r"[（(]\s*[、，,；;：:]?\s*[）)]|「\s*」|『\s*』|【\s*】|〔\s*〕|［\s*］|〈\s*〉|《\s*》")
+_CJK_DANGLING = re.compile(rf"([{_CJK_OPEN}(])\s*[、，,；;]+\s*|\s*[、，,；;]+\s*([{_CJK_CLOSE})])")
+_CJK_SPACE = re.compile(rf"\s+(?=[{_CJK_CLOSE}、。，．！？：；])|(?<=[{_CJK_OPEN}、。，])\s+")
+_CJK_DOUBLE = re.compile(r"[、，]+(?=[。．！？])|(?<=[、，])[、，]+|(?<=。)。+")
+
+
+def _tidy_cjk(text: str) -> str:
+    """"（）", "「」", "（、", "、）", "である 。", "、。" left where templates were dropped."""
+    for _ in range(2):  # removing "（、）" can leave "「」"
+        tidied = _CJK_EMPTY.sub("", text)
+        tidied = _CJK_DANGLING.sub(lambda m: m.group(1) or m.group(2), tidied)
+        tidied = _CJK_DOUBLE.sub("", _CJK_SPACE.sub("", tidied))
+        if tidied == text:
+            break
+        text = tidied
+    return text
+
 
 def _finish(text: str) -> str:
     """Drop bold/italic quotes and magic words, collapse white space, tidy what dropped templates left.
@@ -486,13 +511,30 @@ def _finish(text: str) -> str:
         text = " ".join(text.split())
     if any(mark in text for mark in _SPACE_PUNCT_MARKS):
         text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    if not _CJK_MARKS.isdisjoint(text):
+        text = _tidy_cjk(text)
     return text
 
 
-def drop_templates(wikitext: str) -> str:
-    """Remove templates, innermost first (they show nothing in the running text)."""
+#: What a dropped template leaves in the text: nothing (a visible marker shows where templates went).
+DROPPED_TEMPLATE = ""
+
+
+def _render_one(m: re.Match, lang: str | None) -> str:
+    snippet = m.group()
+    if renders(snippet[2:-2].split("|", 1)[0], lang):
+        nodes = mwparserfromhell.parse(snippet).nodes
+        if len(nodes) == 1 and isinstance(nodes[0], Template):
+            text = render(nodes[0], lang)
+            if text is not None:
+                return text
+    return DROPPED_TEMPLATE
+
+
+def drop_templates(wikitext: str, lang: str | None = None) -> str:
+    """Replace templates, innermost first, by their visible text (:mod:`xlt.wiki.templates`) or nothing."""
     while "{{" in wikitext:
-        shorter = _INNER_TEMPLATE.sub("", wikitext)
+        shorter = _INNER_TEMPLATE.sub(lambda m: _render_one(m, lang), wikitext)
         if shorter == wikitext:
             break
         wikitext = shorter
@@ -543,7 +585,7 @@ _SKIP_TAGS = frozenset(
 )
 
 
-def _walk(code, out: list[str]) -> None:
+def _walk(code, out: list[str], lang: str | None = None) -> None:
     for node in code.nodes:
         if isinstance(node, Text):
             out.append(node.value)
@@ -553,12 +595,12 @@ def _walk(code, out: list[str]) -> None:
                 continue
             label: list[str] = []
             if node.text is not None:
-                _walk(node.text, label)
+                _walk(node.text, label, lang)
             label_text = "".join(label)
             out.append(label_text if label_text.strip() else html.unescape(_link_text(target, None)))
         elif isinstance(node, ExternalLink):
             if node.title is not None:
-                _walk(node.title, out)
+                _walk(node.title, out, lang)
         elif isinstance(node, HTMLEntity):
             out.append(node.normalize())
         elif isinstance(node, Tag):
@@ -566,33 +608,40 @@ def _walk(code, out: list[str]) -> None:
             if tag == "br":
                 out.append(" ")
             elif tag not in _SKIP_TAGS and node.contents is not None:
-                _walk(node.contents, out)
-        # templates, comments, headings and template arguments show nothing in the running text
+                _walk(node.contents, out, lang)
+        elif isinstance(node, Template):
+            text = render(node, lang)
+            if text is None:
+                out.append(DROPPED_TEMPLATE)
+            elif text:
+                _walk(mwparserfromhell.parse(text, skip_style_tags=True), out, lang)
+        # other templates, comments, headings and template arguments show nothing in the running text
 
 
-def paragraph_to_text(paragraph: str, fast: bool = True) -> str:
+def paragraph_to_text(paragraph: str, fast: bool = True, lang: str | None = None) -> str:
     """Plain text of one wikitext paragraph (see :func:`prose_paragraphs`).
 
     Link text is kept (``[[Berlin|the capital]]`` gives "the capital"), bold and italic quotes go,
+    the common inline templates of ``lang`` (:mod:`xlt.wiki.templates`) give their visible text, other
     templates, references, files, categories and interlanguage links are dropped, HTML entities are
-    decoded and white space is collapsed. With ``fast``, templates are removed first (innermost first,
+    decoded and white space is collapsed. With ``fast``, templates are replaced first (innermost first,
     by pattern) and paragraphs then holding nothing but words, links, entities and inline formatting
     tags skip ``mwparserfromhell``; the result is the same.
     """
     if fast:
-        paragraph = drop_templates(paragraph)
+        paragraph = drop_templates(paragraph, lang)
         simple = _fast_path(paragraph)
         if simple is not None:
             return _finish(simple)
     out: list[str] = []
-    _walk(mwparserfromhell.parse(paragraph, skip_style_tags=True), out)
+    _walk(mwparserfromhell.parse(paragraph, skip_style_tags=True), out, lang)
     text = "".join(out)
     if "<" in text:  # tags the parser left as text (unbalanced <div>, ...)
         text = _INLINE_TAG.sub("", _BR.sub(" ", text))
     return _finish(text)
 
 
-def wikitext_to_text(wikitext: str, fast: bool = True) -> str:
+def wikitext_to_text(wikitext: str, fast: bool = True, lang: str | None = None) -> str:
     """Plain text of a page: its prose paragraphs, one per line."""
-    paras = (paragraph_to_text(p, fast) for p in prose_paragraphs(wikitext))
+    paras = (paragraph_to_text(p, fast, lang) for p in prose_paragraphs(wikitext))
     return "\n".join(p for p in paras if p)

@@ -100,7 +100,7 @@ def iter_dump_sentences(
                 if index is not None and not index.may_match(para):
                     continue
                 counts["paragraphs_parsed"] += 1
-                yield from split_sentences(paragraph_to_text(para), lang)
+                yield from split_sentences(paragraph_to_text(para, lang=lang), lang)
 
 
 _BATCH_CHARS = 1 << 17  # wikitext characters of articles handed to a worker at a time
@@ -121,7 +121,7 @@ def _mentions(articles: list[str], lang: str, index: CandidateIndex, tokenize: b
             if not index.may_match(para):
                 continue
             paragraphs += 1
-            for sentence in split_sentences(paragraph_to_text(para), lang):
+            for sentence in split_sentences(paragraph_to_text(para, lang=lang), lang):
                 keys = index.find(sentence)
                 if keys:
                     tokens = word_tokenize(sentence, lang) if tokenize and ends_like_sentence(sentence) else None

@@ -6,7 +6,8 @@ which keeps memory constant whatever the dump's size. Compression (bzip2, xz, gz
 from the file's first bytes; decompression runs in a background thread (the compressors release the
 GIL), so parsing overlaps with it.
 
-A dump cut off in the middle (an interrupted download) yields every complete page and one warning;
+A dump cut off in the middle (an interrupted download) yields every complete page and one warning (and
+counts ``dumps_truncated`` where the caller passes ``counts``);
 a file that is not a readable dump raises :class:`~xlt.errors.UserError` naming the file and, where
 known, the line or byte offset.
 
@@ -114,14 +115,17 @@ def open_dump(path):
 
 
 @contextlib.contextmanager
-def reading_dump(path, what: str):
+def reading_dump(path, what: str, counts: dict | None = None):
     """``open_dump`` for readers that stream a whole file: a cut-off file keeps what came before it (one
-    warning), unreadable compressed data is a one-line :class:`UserError`, and the file is always closed."""
+    warning; ``counts["dumps_truncated"]`` is incremented), unreadable compressed data is a one-line
+    :class:`UserError`, and the file is always closed."""
     stream, raw = open_dump(path)
     try:
         yield stream
     except EOFError:
         log.warning("%s: %s cut off; kept what came before the cut", path, what)
+        if counts is not None:
+            counts["dumps_truncated"] = counts.get("dumps_truncated", 0) + 1
     except DECOMPRESSION_ERRORS as err:
         raise UserError(f"{path}: unreadable compressed data near byte {raw.tell()} ({err})") from None
     finally:
@@ -218,13 +222,14 @@ def redirect_target_from_text(text: str) -> str | None:
     return m.group(1).strip() if m else None
 
 
-def iter_pages(path, *, read_ahead: bool = True) -> Iterator[Page]:
+def iter_pages(path, *, read_ahead: bool = True, counts: dict | None = None) -> Iterator[Page]:
     """Yield every page of a ``pages-articles`` dump in file order, in constant memory.
 
     Works for export formats 0.3 to 0.11: where a page has no ``<ns>`` element (old exports), the
     namespace comes from the title's prefix and the dump's ``<siteinfo>``; where it has no
     ``<redirect>`` element, a ``#REDIRECT [[...]]`` text marks a redirect. With several revisions per
-    page (history dumps) the last one's text is used.
+    page (history dumps) the last one's text is used. With ``counts``, ``xml_bytes`` (decompressed
+    bytes read so far) and ``dumps_truncated`` (1 for a dump cut off) are incremented in it.
     """
     path = Path(path)
     parser = ET.XMLPullParser(events=("start", "end"))
@@ -279,6 +284,8 @@ def iter_pages(path, *, read_ahead: bool = True) -> Iterator[Page]:
             except _Truncated:
                 truncated = "the compressed stream ends early"
                 break
+            if counts is not None:
+                counts["xml_bytes"] = counts.get("xml_bytes", 0) + len(chunk)
             # small slices keep the parsed-but-unread elements few (memory stays constant)
             for start in range(0, len(chunk), _FEED):
                 try:
@@ -303,6 +310,8 @@ def iter_pages(path, *, read_ahead: bool = True) -> Iterator[Page]:
             if root is None:
                 raise UserError(f"{path}: cut off before the first page ({truncated})")
             log.warning("%s: dump cut off, %s; kept the %d complete pages", path, truncated, pages)
+            if counts is not None:
+                counts["dumps_truncated"] = counts.get("dumps_truncated", 0) + 1
         elif root is None:
             raise UserError(f"{path}: expected a MediaWiki XML dump, found no <mediawiki> element")
     finally:
@@ -323,9 +332,10 @@ def _int(value) -> int | None:
 def iter_articles(path, *, read_ahead: bool = True, counts: dict | None = None) -> Iterator[Page]:
     """Pages of the main namespace that are not redirects (the articles).
 
-    If ``counts`` is given, ``pages_read`` and ``articles`` in it are incremented as pages stream by.
+    If ``counts`` is given, ``pages_read`` and ``articles`` in it are incremented as pages stream by
+    (and ``xml_bytes``, ``dumps_truncated`` as :func:`iter_pages` does).
     """
-    for page in iter_pages(path, read_ahead=read_ahead):
+    for page in iter_pages(path, read_ahead=read_ahead, counts=counts):
         if counts is not None:
             counts["pages_read"] = counts.get("pages_read", 0) + 1
         if page.ns != 0 or page.redirect is not None:

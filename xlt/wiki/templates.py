@@ -322,6 +322,8 @@ _BY_LANG: dict[str, dict[str, Renderer]] = {
     },
     "de": {
         "formatzahl": number,
+        "formnum": number,
+        '"': formatted("„{1}“", 1),  # {{"|Zitat}}: a quotation in German quotation marks
         "polytonisch": first(1),
     },
     "es": {

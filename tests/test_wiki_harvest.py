@@ -208,7 +208,9 @@ def _harvest_smk(tmp_path, dump, min_sentences=1, mapping="same_title", **params
         seed=0,
     )
     return ns(
-        input=ns(titles=str(tmp_path / "titles.tsv"), mapping_stats=str(tmp_path / "mapping_stats.tsv"), dumps=[str(dump)]),
+        input=ns(
+            titles=str(tmp_path / "titles.tsv"), mapping_stats=str(tmp_path / "mapping_stats.tsv"), dumps=[str(dump)]
+        ),
         output=ns(corpus=str(tmp_path / "corpus.jsonl"), stats=str(tmp_path / "stats.tsv")),
         params=ns(**{**base, **params}),
         log=[str(tmp_path / "log")],
@@ -308,7 +310,9 @@ def _titles(tmp_path, rows, entities: int, **mapping_stats):
     from xlt.wiki.mapping import write_titles_tsv
 
     write_titles_tsv(tmp_path / "titles.tsv", rows)
-    write_stats_tsv(tmp_path / "mapping_stats.tsv", {"entities": entities, "unmapped": entities - len(rows), **mapping_stats})
+    write_stats_tsv(
+        tmp_path / "mapping_stats.tsv", {"entities": entities, "unmapped": entities - len(rows), **mapping_stats}
+    )
 
 
 def _one_error_line(capsys, run) -> str:
@@ -344,8 +348,13 @@ def test_a_near_empty_harvest_and_a_dump_without_pages_stop(tmp_path, dump, caps
     assert "0 sentences kept" in line and "1 dump(s): 0 pages, 0 articles" in line
     reference = tmp_path / "reference.jsonl"
     reference.write_text('{"text": "x"}\n' * 40, encoding="utf-8")
-    line = _one_error_line(capsys, lambda: _run_script("sample_random_sentences", _sample_smk(tmp_path, empty, reference, 20)))
-    assert line == "error: random sample de: 0 sentences kept, fewer than wikipedia.min_sentences = 20; 1 dump(s): 0 pages, 0 articles; 0 sentences eligible"
+    line = _one_error_line(
+        capsys, lambda: _run_script("sample_random_sentences", _sample_smk(tmp_path, empty, reference, 20))
+    )
+    assert (
+        line
+        == "error: random sample de: 0 sentences kept, fewer than wikipedia.min_sentences = 20; 1 dump(s): 0 pages, 0 articles; 0 sentences eligible"
+    )
     assert not (tmp_path / "random.jsonl").exists()
 
 
@@ -363,7 +372,9 @@ def test_damaged_input_is_counted_and_told_on_the_terminal(tmp_path, monkeypatch
     import sys
 
     filler = "Lindenfeld liegt am Fluss und hat einen alten Markt mit vielen Ständen. " * 20
-    pages = [(f"Seite {i}", 0, f"{filler}\n\nLindenfeld hat {i} Brücken über den breiten Fluss.", None) for i in range(200)]
+    pages = [
+        (f"Seite {i}", 0, f"{filler}\n\nLindenfeld hat {i} Brücken über den breiten Fluss.", None) for i in range(200)
+    ]
     cut = _cut_xz(tmp_path, pages)
     _titles(tmp_path, ROWS, entities=10, langlinks_rows_skipped=2, dumps_truncated=0)
     log, terminal = io.StringIO(), io.StringIO()
@@ -383,7 +394,11 @@ def test_damaged_input_is_counted_and_told_on_the_terminal(tmp_path, monkeypatch
     terminal.seek(0)
     _run_script("sample_random_sentences", _sample_smk(tmp_path, cut, reference, 5))
     assert terminal.getvalue().startswith("warning: random sample de: only ")
-    assert terminal.getvalue().strip().endswith("fewer than the 500 requested, 1 dump(s) cut off (kept what came before the cut)")
+    assert (
+        terminal.getvalue()
+        .strip()
+        .endswith("fewer than the 500 requested, 1 dump(s) cut off (kept what came before the cut)")
+    )
 
 
 def test_warnings_and_errors_reach_the_terminal_once(monkeypatch, caplog):

@@ -494,7 +494,7 @@ _CJK_DOUBLE = re.compile(r"[、，]+(?=[。．！？])|(?<=[、，])[、，]+|(?
 
 
 def _tidy_cjk(text: str) -> str:
-    """"（）", "「」", "（、", "、）", "である 。", "、。" left where templates were dropped."""
+    """ "（）", "「」", "（、", "、）", "である 。", "、。" left where templates were dropped."""
     for _ in range(2):  # removing "（、）" can leave "「」"
         tidied = _CJK_EMPTY.sub("", text)
         tidied = _CJK_DANGLING.sub(lambda m: m.group(1) or m.group(2), tidied)

@@ -504,7 +504,9 @@ def check_corpus_size(stats: dict, min_sentences: int, *, lang: str, mapping, wh
             f"mapping {methods} found target pages for {_n(stats.get('entities'))} of {entities} entities "
             f"({_n(stats.get('mapped_titles'))} titles)"
         )
-    dumps = f"{_n(stats.get('dumps'))} dump(s): {_n(stats.get('pages_read'))} pages, {_n(stats.get('articles'))} articles"
+    dumps = (
+        f"{_n(stats.get('dumps'))} dump(s): {_n(stats.get('pages_read'))} pages, {_n(stats.get('articles'))} articles"
+    )
     if _n(stats.get("dumps_truncated")):
         dumps += f", {_n(stats.get('dumps_truncated'))} cut off"
     parts.append(dumps)

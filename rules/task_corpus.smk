@@ -51,6 +51,7 @@ rule map_entity_titles:
         resources=mapping_resources,
     output:
         titles=f"{RESULTS}/corpus/conll/{{lang}}/titles.tsv",
+        stats=f"{RESULTS}/corpus/conll/{{lang}}/mapping_stats.tsv",
     log:
         "logs/map_entity_titles/{lang}.log",
     conda:
@@ -65,6 +66,7 @@ rule map_entity_titles:
 rule harvest_entity_sentences:
     input:
         titles=f"{RESULTS}/corpus/conll/{{lang}}/titles.tsv",
+        mapping_stats=f"{RESULTS}/corpus/conll/{{lang}}/mapping_stats.tsv",
         dumps=dumps_of_lang,
     output:
         corpus=f"{RESULTS}/corpus/conll/{{lang}}/entity_sentences.jsonl",
@@ -77,10 +79,14 @@ rule harvest_entity_sentences:
         ENV
     params:
         lang="{lang}",
+        mapping=config["wikipedia"]["mapping"],
         max_sentences=config["wikipedia"]["max_sentences"],
         per_entity_cap=config["wikipedia"]["per_entity_cap"],
         min_tokens=config["wikipedia"]["min_tokens"],
         max_tokens=config["wikipedia"]["max_tokens"],
+        min_sentences=config["wikipedia"]["min_sentences"],
+        substring_scripts=config["wikipedia"]["substring_scripts"],
+        progress_seconds=config["wikipedia"]["progress_seconds"],
         seed=config["data"]["seed"],
     script:
         "../workflow_scripts/harvest_sentences.py"
@@ -102,6 +108,8 @@ rule sample_random_wikipedia:
         lang=target_language,
         min_tokens=config["wikipedia"]["min_tokens"],
         max_tokens=config["wikipedia"]["max_tokens"],
+        min_sentences=config["wikipedia"]["min_sentences"],
+        progress_seconds=config["wikipedia"]["progress_seconds"],
         seed=config["data"]["seed"],
     script:
         "../workflow_scripts/sample_random_sentences.py"

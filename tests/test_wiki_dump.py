@@ -258,7 +258,7 @@ Die Stadt liegt an der ''Linde'' und am [http://example.org Kanal]. <small>Klein
 
 def test_wikitext_to_text_keeps_the_running_text_only():
     assert wikitext_to_text(ARTICLE).split("\n") == [
-        "Lindenfeld ist eine Stadt in Nordland. Sie hat 12\xa0000 Einwohner.".replace("\xa0", " "),
+        "Lindenfeld (Tilia) ist eine Stadt in Nordland. Sie hat 12\xa0000 Einwohner.".replace("\xa0", " "),
         "Im Mittelalter war Lindenfeld ein Dorf. Der Ort wurde 1244 erstmals erwähnt und wuchs schnell.",
         "Die Stadt liegt an der Linde und am Kanal. Klein Tilia. Neue Zeile.",
     ]
@@ -311,3 +311,84 @@ def test_real_article_text_mentions_the_city():
     assert text.startswith("Berlín")
     assert "{{" not in text and "[[" not in text and "<ref" not in text and "Categoría:" not in text
     assert len(text) > 0.3 * len(page.text) * 0.5
+
+
+# ----------------------------------------------------------------------------------------------
+# Inline templates that show text, and what dropped ones leave behind (constructed examples)
+
+
+def _both(wikitext: str, lang: str) -> str:
+    fast, slow = paragraph_to_text(wikitext, True, lang), paragraph_to_text(wikitext, False, lang)
+    assert fast == slow, (fast, slow)
+    return fast
+
+
+def test_link_like_templates_keep_their_label():
+    assert _both("北港市は{{仮リンク|南港物産|en|South Port Goods}}や、[[東商]]と取引する。", "ja") == (
+        "北港市は南港物産や、東商と取引する。"
+    )
+    assert _both("{{仮リンク|南港物産|en|South Port Goods|label=南港}}の本社。", "ja") == "南港の本社。"
+    assert _both(
+        "He met {{ill|Anna Berg|de|Anna Berg (Malerin)}} in {{Interlanguage link|Lindenfeld|de|lt=the town}}.", "en"
+    ) == ("He met Anna Berg in the town.")
+    assert _both("Le conseil est composé de {{Lien|fr=élus|lang=en|trad=Councillor}} pour cinq ans.", "fr") == (
+        "Le conseil est composé de élus pour cinq ans."
+    )
+    assert _both("他在{{link-en|南港公司|South Port Company}}工作。", "zh") == "他在南港公司工作。"
+
+
+def test_language_nobreak_and_wrapper_templates_keep_their_text():
+    assert _both("The town ({{lang-de|Lindenfeld}}, {{lang|la|[[Tilia]]}}) lies {{nowrap|5 km}} north.", "en") == (
+        "The town (Lindenfeld, Tilia) lies 5 km north."
+    )
+    assert _both("Le mot {{langue|en|harbour}} et {{nobr|{{citation|port}}}}.", "fr") == ("Le mot harbour et « port ».")
+    assert _both("{{読み仮名|北港|きたみなと}}は{{要出典範囲|古い町である|date=2020年1月}}。", "ja") == (
+        "北港（きたみなと）は古い町である。"
+    )
+
+
+def test_date_number_and_unit_templates_keep_their_text():
+    assert _both("It opened on {{start date|2004|3|12}} and closed in {{end date|2010|5}}.", "en") == (
+        "It opened on March 12, 2004 and closed in May 2010."
+    )
+    assert _both(
+        "The lake is {{convert|12.5|km2|sqmi}} and {{convert|3|to|5|m|ft}} deep; {{val|1.5|0.2|u=m}}.", "en"
+    ) == ("The lake is 12.5 km² and 3 to 5 m deep; 1.5 ± 0.2 m.")
+    assert _both("La température moyenne annuelle est de {{unité|11.7|°C}} ; {{nombre|12000|habitants}}.", "fr") == (
+        "La température moyenne annuelle est de 11,7 °C; 12 000 habitants."
+    )
+    assert _both("Fondée au {{s-|XIX}} ({{XIIe siècle}}), le {{date|12|mars|2004}}, le {{1er}} mai.", "fr") == (
+        "Fondée au XIXe siècle (XIIe siècle), le 12 mars 2004, le 1er mai."
+    )
+    assert (
+        _both("Nació el {{fecha|12|3|2004}} en el {{siglo|XIX||s}}.", "es")
+        == "Nació el 12 de marzo de 2004 en el siglo XIX."
+    )
+    assert (
+        _both('Er nannte sie {{"|die Stadt}} und zählte {{Formnum|1500}}.', "de")
+        == "Er nannte sie „die Stadt“ und zählte 1.500."
+    )
+    assert _both("Sie hat {{formatnum:1234567}} und {{FormatZahl|12000}} Einwohner.", "de") == (
+        "Sie hat 1.234.567 und 12.000 Einwohner."
+    )
+    assert _both("{{生年月日と年齢|1950|1|2}}生まれ。", "ja") == "1950年1月2日生まれ。"
+
+
+def test_other_templates_are_dropped_and_their_traces_tidied():
+    # maintenance flags, references and unknown templates show nothing
+    assert _both("Die Stadt{{Belege fehlen}} liegt am Fluss{{Sfn|Berg|2001}}.", "de") == "Die Stadt liegt am Fluss."
+    # names of another wiki's templates are not rendered in this one
+    assert _both("Er kam {{unité|5|km}} weit.", "de") == "Er kam weit."
+    # full-width leftovers: empty brackets and quotes, dangling commas, spaces before punctuation
+    assert _both(
+        "北港市（{{lang-en|North Port}}{{要出典}}）は「{{Unknown}}」港町（{{Unknown}}、北部）である 。", "ja"
+    ) == ("北港市（North Port）は港町（北部）である。")
+    assert _both("北港（{{Unknown}}、{{Unknown}}）は、、古い町{{Unknown}}、。", "ja") == "北港は、古い町。"
+
+
+def test_template_names_compare_like_titles():
+    from xlt.wiki.templates import renders, template_key
+
+    assert template_key(" Interlanguage_link ") == "interlanguage link" == template_key("Template:Interlanguage link")
+    assert renders("Nowrap", "de") and renders("NoWrap", "ja") and renders("Lang-fr", "ja")
+    assert renders("仮リンク", "ja") and not renders("仮リンク", "en") and not renders("Infobox Ort", "de")

@@ -193,6 +193,40 @@ def test_stats_tsv(tmp_path):
 # Workflow-script adapters
 
 
+def _harvest_smk(tmp_path, dump, min_sentences=1, mapping="same_title", **params):
+    ns = SimpleNamespace
+    base = dict(
+        lang="de",
+        mapping=mapping,
+        max_sentences=100,
+        per_entity_cap=10,
+        min_tokens=5,
+        max_tokens=120,
+        min_sentences=min_sentences,
+        substring_scripts=["han", "hiragana"],
+        progress_seconds=60,
+        seed=0,
+    )
+    return ns(
+        input=ns(
+            titles=str(tmp_path / "titles.tsv"), mapping_stats=str(tmp_path / "mapping_stats.tsv"), dumps=[str(dump)]
+        ),
+        output=ns(corpus=str(tmp_path / "corpus.jsonl"), stats=str(tmp_path / "stats.tsv")),
+        params=ns(**{**base, **params}),
+        log=[str(tmp_path / "log")],
+    )
+
+
+def _sample_smk(tmp_path, dump, reference, min_sentences=1):
+    ns = SimpleNamespace
+    return ns(
+        input=ns(dumps=[str(dump)], reference=str(reference)),
+        output=ns(corpus=str(tmp_path / "random.jsonl")),
+        params=ns(lang="de", min_tokens=5, max_tokens=120, min_sentences=min_sentences, progress_seconds=60, seed=0),
+        log=[str(tmp_path / "log")],
+    )
+
+
 def _run_script(name: str, smk, capsys=None):
     """Run a workflow script's ``main`` as Snakemake would (without Snakemake)."""
     import importlib.util
@@ -234,32 +268,18 @@ def test_scripts_chain_from_training_data_to_corpora(tmp_path, dump):
         "map_entity_titles",
         ns(
             input=ns(entities=str(tmp_path / "entities.tsv"), resources=[]),
-            output=ns(titles=str(tmp_path / "titles.tsv")),
+            output=ns(titles=str(tmp_path / "titles.tsv"), stats=str(tmp_path / "mapping_stats.tsv")),
             params=ns(lang="de", wiki=wiki),
             log=[str(tmp_path / "log")],
         ),
     )
-    _run_script(
-        "harvest_sentences",
-        ns(
-            input=ns(titles=str(tmp_path / "titles.tsv"), dumps=[str(dump)]),
-            output=ns(corpus=str(tmp_path / "corpus.jsonl"), stats=str(tmp_path / "stats.tsv")),
-            params=ns(lang="de", max_sentences=100, per_entity_cap=10, min_tokens=5, max_tokens=120, seed=0),
-            log=[str(tmp_path / "log")],
-        ),
-    )
+    _run_script("harvest_sentences", _harvest_smk(tmp_path, dump))
     corpus = [json.loads(line) for line in (tmp_path / "corpus.jsonl").read_text().splitlines()]
     assert {r["entity"] for r in corpus} == {"Lindenfeld", "Ostwerk"} and all(r["tokens"] for r in corpus)
-    assert "sentences_kept" in (tmp_path / "stats.tsv").read_text()
-    _run_script(
-        "sample_random_sentences",
-        ns(
-            input=ns(dumps=[str(dump)], reference=str(tmp_path / "corpus.jsonl")),
-            output=ns(corpus=str(tmp_path / "random.jsonl")),
-            params=ns(lang="de", min_tokens=5, max_tokens=120, seed=0),
-            log=[str(tmp_path / "log")],
-        ),
-    )
+    stats = dict(line.split("\t") for line in (tmp_path / "stats.tsv").read_text().splitlines()[1:])
+    assert stats["sentences_kept"] == str(len(corpus)) and stats["mapping_entities"] == "3"
+    assert stats["entities_unmapped"] == "1" and stats["dumps_truncated"] == "0"  # "Anna Berg" has no page
+    _run_script("sample_random_sentences", _sample_smk(tmp_path, dump, tmp_path / "corpus.jsonl"))
     random_corpus = (tmp_path / "random.jsonl").read_text().splitlines()
     assert len(random_corpus) == len(corpus) and set(json.loads(random_corpus[0])) == {"text", "tokens"}
 
@@ -270,7 +290,7 @@ def test_scripts_turn_user_errors_into_one_line_and_exit_1(tmp_path, capsys):
         _run_script(
             "harvest_sentences",
             ns(
-                input=ns(titles=str(tmp_path / "missing.tsv"), dumps=[]),
+                input=ns(titles=str(tmp_path / "missing.tsv"), mapping_stats=str(tmp_path / "m.tsv"), dumps=[]),
                 output=ns(corpus=str(tmp_path / "c.jsonl"), stats=str(tmp_path / "s.tsv")),
                 params=ns(lang="de", max_sentences=1, per_entity_cap=1, min_tokens=1, max_tokens=None, seed=0),
                 log=[str(tmp_path / "log")],
@@ -280,3 +300,145 @@ def test_scripts_turn_user_errors_into_one_line_and_exit_1(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "missing.tsv: file not found" in err[0]
     assert not (tmp_path / "c.jsonl").exists()
+
+
+# ----------------------------------------------------------------------------------------------
+# Loud corpus problems and progress
+
+
+def _titles(tmp_path, rows, entities: int, **mapping_stats):
+    from xlt.wiki.mapping import write_titles_tsv
+
+    write_titles_tsv(tmp_path / "titles.tsv", rows)
+    write_stats_tsv(
+        tmp_path / "mapping_stats.tsv", {"entities": entities, "unmapped": entities - len(rows), **mapping_stats}
+    )
+
+
+def _one_error_line(capsys, run) -> str:
+    with pytest.raises(SystemExit) as stop:
+        run()
+    assert stop.value.code == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: "), err
+    return err[0]
+
+
+def test_a_mapping_without_target_titles_stops_with_one_line(tmp_path, dump, capsys):
+    _titles(tmp_path, [], entities=3)  # e.g. same_title for a language whose titles differ
+    line = _one_error_line(capsys, lambda: _run_script("harvest_sentences", _harvest_smk(tmp_path, dump, 1)))
+    assert line == (
+        "error: harvest de: 0 sentences kept, fewer than wikipedia.min_sentences = 1; "
+        "mapping same_title found target pages for 0 of 3 entities (0 titles); "
+        "1 dump(s): 4 pages, 2 articles; 0 sentences mention a mapped name"
+    )
+    assert not (tmp_path / "corpus.jsonl").exists() and not (tmp_path / "stats.tsv").exists()
+
+
+def test_a_near_empty_harvest_and_a_dump_without_pages_stop(tmp_path, dump, capsys):
+    _titles(tmp_path, ROWS, entities=10)
+    line = _one_error_line(
+        capsys, lambda: _run_script("harvest_sentences", _harvest_smk(tmp_path, dump, 50, ["wikidata", "same_title"]))
+    )
+    assert "harvest de: 5 sentences kept, fewer than wikipedia.min_sentences = 50" in line
+    assert "mapping wikidata+same_title found target pages for 3 of 10 entities" in line
+    empty = tmp_path / "empty.xml"
+    empty.write_text(dump_xml([]), encoding="utf-8")
+    line = _one_error_line(capsys, lambda: _run_script("harvest_sentences", _harvest_smk(tmp_path, empty, 1)))
+    assert "0 sentences kept" in line and "1 dump(s): 0 pages, 0 articles" in line
+    reference = tmp_path / "reference.jsonl"
+    reference.write_text('{"text": "x"}\n' * 40, encoding="utf-8")
+    line = _one_error_line(
+        capsys, lambda: _run_script("sample_random_sentences", _sample_smk(tmp_path, empty, reference, 20))
+    )
+    assert (
+        line
+        == "error: random sample de: 0 sentences kept, fewer than wikipedia.min_sentences = 20; 1 dump(s): 0 pages, 0 articles; 0 sentences eligible"
+    )
+    assert not (tmp_path / "random.jsonl").exists()
+
+
+def _cut_xz(tmp_path, pages) -> Path:
+    import lzma
+
+    data = lzma.compress(dump_xml(pages).encode())
+    path = tmp_path / "cut.xml.xz"
+    path.write_bytes(data[: len(data) * 4 // 5])
+    return path
+
+
+def test_damaged_input_is_counted_and_told_on_the_terminal(tmp_path, monkeypatch):
+    import io
+    import sys
+
+    filler = "Lindenfeld liegt am Fluss und hat einen alten Markt mit vielen Ständen. " * 20
+    pages = [
+        (f"Seite {i}", 0, f"{filler}\n\nLindenfeld hat {i} Brücken über den breiten Fluss.", None) for i in range(200)
+    ]
+    cut = _cut_xz(tmp_path, pages)
+    _titles(tmp_path, ROWS, entities=10, langlinks_rows_skipped=2, dumps_truncated=0)
+    log, terminal = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stderr", log)  # as in a job: stderr is the rule's log
+    monkeypatch.setattr(sys, "__stderr__", terminal)
+    _run_script("harvest_sentences", _harvest_smk(tmp_path, cut, 5))
+    stats = dict(line.split("\t") for line in (tmp_path / "stats.tsv").read_text().splitlines()[1:])
+    assert stats["dumps_truncated"] == "1" and stats["langlinks_rows_skipped"] == "2"
+    assert stats["entities_unmapped"] == "7" and 5 <= int(stats["sentences_kept"]) < 200
+    assert terminal.getvalue().splitlines() == [
+        "warning: harvest de: 1 input file(s) cut off (kept what came before the cut), 2 malformed langlinks rows "
+        f"skipped, 7 of 10 entities have no de page; counts in {tmp_path / 'stats.tsv'}"
+    ]
+    reference = tmp_path / "reference.jsonl"
+    reference.write_text('{"text": "x"}\n' * 500, encoding="utf-8")
+    terminal.truncate(0)
+    terminal.seek(0)
+    _run_script("sample_random_sentences", _sample_smk(tmp_path, cut, reference, 5))
+    assert terminal.getvalue().startswith("warning: random sample de: only ")
+    assert (
+        terminal.getvalue()
+        .strip()
+        .endswith("fewer than the 500 requested, 1 dump(s) cut off (kept what came before the cut)")
+    )
+
+
+def test_warnings_and_errors_reach_the_terminal_once(monkeypatch, caplog):
+    import io
+    import logging
+    import sys
+
+    from xlt.errors import UserError, exit_on_user_error, warn
+
+    log, terminal = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stderr", log)
+    monkeypatch.setattr(sys, "__stderr__", terminal)
+    with caplog.at_level("WARNING"):
+        warn(logging.getLogger("t"), "3 dumps cut off")
+    assert caplog.messages == ["3 dumps cut off"] and terminal.getvalue() == "warning: 3 dumps cut off\n"
+
+    @exit_on_user_error
+    def fail():
+        raise UserError("x.tsv:3: bad")
+
+    with pytest.raises(SystemExit):
+        fail()
+    assert log.getvalue() == "error: x.tsv:3: bad\n"
+    assert terminal.getvalue().splitlines()[-1] == "error: x.tsv:3: bad"
+    monkeypatch.setattr(sys, "stderr", terminal)  # not redirected: the line shows once
+    with pytest.raises(SystemExit):
+        fail()
+    assert terminal.getvalue().splitlines()[-2:] == ["error: x.tsv:3: bad", "error: x.tsv:3: bad"]
+
+
+def test_progress_lines_while_harvesting(tmp_path, dump, caplog, monkeypatch):
+    import xlt.wiki.harvest as harvest
+
+    clock = iter(range(0, 10_000, 7))  # every page reading advances the clock by 7 s
+    monkeypatch.setattr(harvest.time, "monotonic", lambda: next(clock))
+    with caplog.at_level("INFO", logger="xlt.wiki.harvest"):
+        harvest_sentences([dump, dump], ROWS, "de", seed=0, progress_seconds=10)
+    lines = [m for m in caplog.messages if "pages read" in m]
+    assert len(lines) >= 3 and lines[0].startswith("harvest de: 4 pages read, 0.0 MB of XML (")
+    assert lines[-1].startswith("harvest de: 8 pages read") and "5 sentences kept" in lines[-1]
+    caplog.clear()
+    harvest_sentences([dump], ROWS, "de", seed=0, progress_seconds=None)
+    assert not [m for m in caplog.messages if "pages read" in m]

@@ -346,3 +346,38 @@ def test_cut_off_and_corrupt_sql_dumps(tmp_path, caplog):
     corrupt.write_bytes(data[:20] + b"\x00" * 200 + data[220:])
     with pytest.raises(UserError, match="corrupt.sql.gz: unreadable compressed data"):
         read_langlinks_sql(corrupt, "de")
+
+
+def test_malformed_langlinks_rows_are_skipped_and_counted(tmp_path, caplog):
+    from collections import Counter
+
+    from xlt.wiki.mapping import read_langlinks_sql
+
+    sql = (
+        "CREATE TABLE `langlinks` (\n);\n"
+        "INSERT INTO `langlinks` VALUES (1,'de','Erster'),(2,'de','Offen),(3,'de','Dritter'),(4,'es','Cuarto');\n"
+        "INSERT INTO `langlinks` VALUES kaputt und (5,'de','Fünfter');\n"
+        "INSERT INTO `langlinks` VALUES (6,'de','Sechs\\'ter'),(7,'de','Sieben');\n"
+    )
+    path = tmp_path / "ll.sql"
+    path.write_text(sql, encoding="utf-8")
+    counts = Counter()
+    with caplog.at_level("WARNING"):
+        links = read_langlinks_sql(path, "de", counts)
+    # the unterminated quote of row 2 and the garbage before row 5 are skipped; every well-formed row is kept
+    assert links == {1: "Erster", 3: "Dritter", 5: "Fünfter", 6: "Sechs'ter", 7: "Sieben"}
+    assert counts["langlinks_rows_skipped"] == 2
+    assert [r.message for r in caplog.records] == [
+        f"{path}:3: skipped 1 malformed langlinks row(s)",
+        f"{path}:4: skipped 1 malformed langlinks row(s)",
+    ]
+
+
+def test_mapping_statistics_count_unmapped_entities_and_cut_off_inputs(files, tmp_path):
+    cut = tmp_path / "cut.xml"  # an interrupted download: the XML stops inside a page
+    data = bz2.decompress(Path(files["english_dump"]).read_bytes())
+    cut.write_bytes(data[: len(data) * 3 // 4])
+    wiki = {"mapping": "langlinks", **files, "english_dump": str(cut), "page_sql": None}
+    rows, stats = map_entities(ENTITIES, "de", wiki)
+    assert stats["dumps_truncated"] == 1 and stats["langlinks_rows_skipped"] == 0
+    assert stats["unmapped"] == len(ENTITIES) - len(rows) and stats["entities"] == len(ENTITIES)

@@ -3,7 +3,8 @@
 input.entities: TSV from extract_entities; input.resources: the files the mapping reads
 (xlt.wiki.mapping.mapping_resources); params.lang: target language; params.wiki: the `wikipedia`
 config section (wikipedia.mapping picks the backend(s)); output.titles: TSV surface, type, frequency,
-en_title, target_title of the mapped entities; statistics go to log[0].
+en_title, target_title of the mapped entities; output.stats: TSV of the mapping's statistics (entities,
+unmapped, malformed langlinks rows skipped, input files cut off, ...), read by the harvest; log[0].
 """
 
 import logging
@@ -11,6 +12,7 @@ import sys
 
 from xlt.errors import exit_on_user_error
 from xlt.wiki.entities import read_entities_tsv
+from xlt.wiki.harvest import write_stats_tsv
 from xlt.wiki.mapping import map_entities, write_titles_tsv
 
 
@@ -19,6 +21,7 @@ def main(smk) -> None:
     entities = read_entities_tsv(smk.input.entities)
     rows, stats = map_entities(entities, str(smk.params.lang), dict(smk.params.wiki))
     write_titles_tsv(smk.output.titles, rows)
+    write_stats_tsv(smk.output.stats, stats)
     for key, value in stats.items():
         logging.info("stat\t%s\t%s", key, value)
     logging.info("%d of %d entities mapped to %s titles", len(rows), len(entities), smk.params.lang)

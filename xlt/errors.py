@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import sys
 
 
@@ -15,11 +16,30 @@ def location(path, line: int | None = None) -> str:
     return f"{path}:{line}" if line is not None else str(path)
 
 
-def exit_on_user_error(func):
-    """Decorator for entry points: a :class:`UserError` becomes one line on stderr and exit status 1.
+def to_terminal(line: str) -> None:
+    """Write one line to the terminal the job was started from (the process's original stderr).
 
-    In a workflow job (:func:`xlt.runtime.start` sends stderr to the rule's log) the line goes to the log and to
-    the terminal the workflow runs in, so it is not hidden behind Snakemake's "check log file(s)"."""
+    Workflow scripts send ``sys.stderr`` and logging to the rule's log, and Snakemake shows a job's own
+    stderr only there; the original stream (``sys.__stderr__``) still reaches the terminal. Where
+    ``sys.stderr`` is that stream already, nothing is written (the caller's own output shows there).
+    """
+    terminal = sys.__stderr__
+    if terminal is not None and sys.stderr is not terminal:
+        try:
+            print(line, file=terminal, flush=True)
+        except (OSError, ValueError):  # a closed or broken terminal must not fail the job
+            pass
+
+
+def warn(logger: logging.Logger, message: str) -> None:
+    """One warning line: in the log (``logger``) and, as ``warning: <message>``, on the terminal."""
+    logger.warning(message)
+    to_terminal(f"warning: {message}")
+
+
+def exit_on_user_error(func):
+    """Decorator for entry points: a :class:`UserError` becomes one line on stderr (and on the terminal,
+    where stderr goes to the rule's log) and exit status 1."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -27,9 +47,7 @@ def exit_on_user_error(func):
             return func(*args, **kwargs)
         except UserError as err:
             print(f"error: {err}", file=sys.stderr)
-            terminal = sys.__stderr__
-            if terminal is not None and terminal is not sys.stderr:  # a workflow job: its stderr is the rule's log
-                print(f"error: {err}", file=terminal, flush=True)
+            to_terminal(f"error: {err}")
             raise SystemExit(1) from None
 
     return wrapper

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from xlt.errors import UserError
+from xlt.errors import UserError, to_terminal
 from xlt.io import provenance, read_jsonl, write_json
 
 ARTIFACT_FILE = "xlt_artifact.json"
@@ -90,9 +90,7 @@ def alert(line: str) -> None:
     Snakemake shows a job's own stderr only in its log (see :func:`start`); the process' original stderr is the
     terminal of a local run (or the SLURM job log on a cluster)."""
     logging.getLogger("xlt").warning(line)
-    terminal = sys.__stderr__
-    if terminal is not None and terminal is not sys.stderr:
-        print(line, file=terminal, flush=True)
+    to_terminal(line)
 
 
 def raise_guards(fired: list[dict], mode: str, where: str) -> list[dict]:

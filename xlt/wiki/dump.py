@@ -6,16 +6,21 @@ which keeps memory constant whatever the dump's size. Compression (bzip2, xz, gz
 from the file's first bytes; decompression runs in a background thread (the compressors release the
 GIL), so parsing overlaps with it.
 
-A dump cut off in the middle (an interrupted download) yields every complete page and one warning;
+A dump cut off in the middle (an interrupted download) yields every complete page and one warning (and
+counts ``dumps_truncated`` where the caller passes ``counts``);
 a file that is not a readable dump raises :class:`~xlt.errors.UserError` naming the file and, where
 known, the line or byte offset.
 
 Wikitext to text (:func:`wikitext_to_text`) keeps what a reader sees in the article's running text:
-link text stays, while templates, references, tables, files, categories, interlanguage links, lists,
-headings and comments go. Non-prose blocks are cut out line by line first (:func:`prose_paragraphs`);
-templates are then removed by pattern, and paragraphs left with nothing but words, links, entities and
+link text stays, and so does the visible text of common inline templates (links to untranslated pages,
+language and no-break wrappers, dates, numbers with units: :mod:`xlt.wiki.templates`), while other
+templates, references, tables, files, categories, interlanguage links, lists, headings and comments go.
+Non-prose blocks are cut out line by line first (:func:`prose_paragraphs`); templates are then rendered
+or removed by pattern, innermost first, and paragraphs left with nothing but words, links, entities and
 inline tags take a fast path that gives the same text as ``mwparserfromhell``, which converts all other
-paragraphs (:func:`paragraph_to_text`) -- the parser is the slowest step of a harvest.
+paragraphs (:func:`paragraph_to_text`) -- the parser is the slowest step of a harvest. What dropped
+templates leave behind is tidied up: empty brackets, dangling commas, spaces before punctuation, in ASCII
+and full-width (CJK) punctuation alike.
 """
 
 from __future__ import annotations
@@ -35,9 +40,10 @@ from pathlib import Path
 from typing import Iterator, NamedTuple
 
 import mwparserfromhell
-from mwparserfromhell.nodes import ExternalLink, HTMLEntity, Tag, Text, Wikilink
+from mwparserfromhell.nodes import ExternalLink, HTMLEntity, Tag, Template, Text, Wikilink
 
 from xlt.errors import UserError
+from xlt.wiki.templates import render, renders
 
 log = logging.getLogger(__name__)
 
@@ -109,14 +115,17 @@ def open_dump(path):
 
 
 @contextlib.contextmanager
-def reading_dump(path, what: str):
+def reading_dump(path, what: str, counts: dict | None = None):
     """``open_dump`` for readers that stream a whole file: a cut-off file keeps what came before it (one
-    warning), unreadable compressed data is a one-line :class:`UserError`, and the file is always closed."""
+    warning; ``counts["dumps_truncated"]`` is incremented), unreadable compressed data is a one-line
+    :class:`UserError`, and the file is always closed."""
     stream, raw = open_dump(path)
     try:
         yield stream
     except EOFError:
         log.warning("%s: %s cut off; kept what came before the cut", path, what)
+        if counts is not None:
+            counts["dumps_truncated"] = counts.get("dumps_truncated", 0) + 1
     except DECOMPRESSION_ERRORS as err:
         raise UserError(f"{path}: unreadable compressed data near byte {raw.tell()} ({err})") from None
     finally:
@@ -213,13 +222,14 @@ def redirect_target_from_text(text: str) -> str | None:
     return m.group(1).strip() if m else None
 
 
-def iter_pages(path, *, read_ahead: bool = True) -> Iterator[Page]:
+def iter_pages(path, *, read_ahead: bool = True, counts: dict | None = None) -> Iterator[Page]:
     """Yield every page of a ``pages-articles`` dump in file order, in constant memory.
 
     Works for export formats 0.3 to 0.11: where a page has no ``<ns>`` element (old exports), the
     namespace comes from the title's prefix and the dump's ``<siteinfo>``; where it has no
     ``<redirect>`` element, a ``#REDIRECT [[...]]`` text marks a redirect. With several revisions per
-    page (history dumps) the last one's text is used.
+    page (history dumps) the last one's text is used. With ``counts``, ``xml_bytes`` (decompressed
+    bytes read so far) and ``dumps_truncated`` (1 for a dump cut off) are incremented in it.
     """
     path = Path(path)
     parser = ET.XMLPullParser(events=("start", "end"))
@@ -274,6 +284,8 @@ def iter_pages(path, *, read_ahead: bool = True) -> Iterator[Page]:
             except _Truncated:
                 truncated = "the compressed stream ends early"
                 break
+            if counts is not None:
+                counts["xml_bytes"] = counts.get("xml_bytes", 0) + len(chunk)
             # small slices keep the parsed-but-unread elements few (memory stays constant)
             for start in range(0, len(chunk), _FEED):
                 try:
@@ -298,6 +310,8 @@ def iter_pages(path, *, read_ahead: bool = True) -> Iterator[Page]:
             if root is None:
                 raise UserError(f"{path}: cut off before the first page ({truncated})")
             log.warning("%s: dump cut off, %s; kept the %d complete pages", path, truncated, pages)
+            if counts is not None:
+                counts["dumps_truncated"] = counts.get("dumps_truncated", 0) + 1
         elif root is None:
             raise UserError(f"{path}: expected a MediaWiki XML dump, found no <mediawiki> element")
     finally:
@@ -318,9 +332,10 @@ def _int(value) -> int | None:
 def iter_articles(path, *, read_ahead: bool = True, counts: dict | None = None) -> Iterator[Page]:
     """Pages of the main namespace that are not redirects (the articles).
 
-    If ``counts`` is given, ``pages_read`` and ``articles`` in it are incremented as pages stream by.
+    If ``counts`` is given, ``pages_read`` and ``articles`` in it are incremented as pages stream by
+    (and ``xml_bytes``, ``dumps_truncated`` as :func:`iter_pages` does).
     """
-    for page in iter_pages(path, read_ahead=read_ahead):
+    for page in iter_pages(path, read_ahead=read_ahead, counts=counts):
         if counts is not None:
             counts["pages_read"] = counts.get("pages_read", 0) + 1
         if page.ns != 0 or page.redirect is not None:
@@ -469,6 +484,26 @@ _SPACE_BEFORE_PUNCT = re.compile(r" +([,.;:!?)])")
 _LEFTOVER_MARKS = ("( ", "()", "(,", "(;", "(:", ",)", ", )", ";)", "; )", "[]", "[ ]")
 _SPACE_PUNCT_MARKS = (" ,", " .", " ;", " :", " !", " ?", " )")
 
+# Full-width (CJK) punctuation: the same tidy-up
+_CJK_OPEN, _CJK_CLOSE = "（「『【〔［〈《", "）」』】〕］〉》"
+_CJK_MARKS = frozenset(_CJK_OPEN + _CJK_CLOSE + "、。，．！？：；")
+_CJK_EMPTY = re.compile(r"[（(]\s*[、，,；;：:]?\s*[）)]|「\s*」|『\s*』|【\s*】|〔\s*〕|［\s*］|〈\s*〉|《\s*》")
+_CJK_DANGLING = re.compile(rf"([{_CJK_OPEN}(])\s*[、，,；;]+\s*|\s*[、，,；;]+\s*([{_CJK_CLOSE})])")
+_CJK_SPACE = re.compile(rf"\s+(?=[{_CJK_CLOSE}、。，．！？：；])|(?<=[{_CJK_OPEN}、。，])\s+")
+_CJK_DOUBLE = re.compile(r"[、，]+(?=[。．！？])|(?<=[、，])[、，]+|(?<=。)。+")
+
+
+def _tidy_cjk(text: str) -> str:
+    """ "（）", "「」", "（、", "、）", "である 。", "、。" left where templates were dropped."""
+    for _ in range(2):  # removing "（、）" can leave "「」"
+        tidied = _CJK_EMPTY.sub("", text)
+        tidied = _CJK_DANGLING.sub(lambda m: m.group(1) or m.group(2), tidied)
+        tidied = _CJK_DOUBLE.sub("", _CJK_SPACE.sub("", tidied))
+        if tidied == text:
+            break
+        text = tidied
+    return text
+
 
 def _finish(text: str) -> str:
     """Drop bold/italic quotes and magic words, collapse white space, tidy what dropped templates left.
@@ -486,13 +521,30 @@ def _finish(text: str) -> str:
         text = " ".join(text.split())
     if any(mark in text for mark in _SPACE_PUNCT_MARKS):
         text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    if not _CJK_MARKS.isdisjoint(text):
+        text = _tidy_cjk(text)
     return text
 
 
-def drop_templates(wikitext: str) -> str:
-    """Remove templates, innermost first (they show nothing in the running text)."""
+#: What a dropped template leaves in the text: nothing (a visible marker shows where templates went).
+DROPPED_TEMPLATE = ""
+
+
+def _render_one(m: re.Match, lang: str | None) -> str:
+    snippet = m.group()
+    if renders(snippet[2:-2].split("|", 1)[0], lang):
+        nodes = mwparserfromhell.parse(snippet).nodes
+        if len(nodes) == 1 and isinstance(nodes[0], Template):
+            text = render(nodes[0], lang)
+            if text is not None:
+                return text
+    return DROPPED_TEMPLATE
+
+
+def drop_templates(wikitext: str, lang: str | None = None) -> str:
+    """Replace templates, innermost first, by their visible text (:mod:`xlt.wiki.templates`) or nothing."""
     while "{{" in wikitext:
-        shorter = _INNER_TEMPLATE.sub("", wikitext)
+        shorter = _INNER_TEMPLATE.sub(lambda m: _render_one(m, lang), wikitext)
         if shorter == wikitext:
             break
         wikitext = shorter
@@ -543,7 +595,7 @@ _SKIP_TAGS = frozenset(
 )
 
 
-def _walk(code, out: list[str]) -> None:
+def _walk(code, out: list[str], lang: str | None = None) -> None:
     for node in code.nodes:
         if isinstance(node, Text):
             out.append(node.value)
@@ -553,12 +605,12 @@ def _walk(code, out: list[str]) -> None:
                 continue
             label: list[str] = []
             if node.text is not None:
-                _walk(node.text, label)
+                _walk(node.text, label, lang)
             label_text = "".join(label)
             out.append(label_text if label_text.strip() else html.unescape(_link_text(target, None)))
         elif isinstance(node, ExternalLink):
             if node.title is not None:
-                _walk(node.title, out)
+                _walk(node.title, out, lang)
         elif isinstance(node, HTMLEntity):
             out.append(node.normalize())
         elif isinstance(node, Tag):
@@ -566,33 +618,40 @@ def _walk(code, out: list[str]) -> None:
             if tag == "br":
                 out.append(" ")
             elif tag not in _SKIP_TAGS and node.contents is not None:
-                _walk(node.contents, out)
-        # templates, comments, headings and template arguments show nothing in the running text
+                _walk(node.contents, out, lang)
+        elif isinstance(node, Template):
+            text = render(node, lang)
+            if text is None:
+                out.append(DROPPED_TEMPLATE)
+            elif text:
+                _walk(mwparserfromhell.parse(text, skip_style_tags=True), out, lang)
+        # other templates, comments, headings and template arguments show nothing in the running text
 
 
-def paragraph_to_text(paragraph: str, fast: bool = True) -> str:
+def paragraph_to_text(paragraph: str, fast: bool = True, lang: str | None = None) -> str:
     """Plain text of one wikitext paragraph (see :func:`prose_paragraphs`).
 
     Link text is kept (``[[Berlin|the capital]]`` gives "the capital"), bold and italic quotes go,
+    the common inline templates of ``lang`` (:mod:`xlt.wiki.templates`) give their visible text, other
     templates, references, files, categories and interlanguage links are dropped, HTML entities are
-    decoded and white space is collapsed. With ``fast``, templates are removed first (innermost first,
+    decoded and white space is collapsed. With ``fast``, templates are replaced first (innermost first,
     by pattern) and paragraphs then holding nothing but words, links, entities and inline formatting
     tags skip ``mwparserfromhell``; the result is the same.
     """
     if fast:
-        paragraph = drop_templates(paragraph)
+        paragraph = drop_templates(paragraph, lang)
         simple = _fast_path(paragraph)
         if simple is not None:
             return _finish(simple)
     out: list[str] = []
-    _walk(mwparserfromhell.parse(paragraph, skip_style_tags=True), out)
+    _walk(mwparserfromhell.parse(paragraph, skip_style_tags=True), out, lang)
     text = "".join(out)
     if "<" in text:  # tags the parser left as text (unbalanced <div>, ...)
         text = _INLINE_TAG.sub("", _BR.sub(" ", text))
     return _finish(text)
 
 
-def wikitext_to_text(wikitext: str, fast: bool = True) -> str:
+def wikitext_to_text(wikitext: str, fast: bool = True, lang: str | None = None) -> str:
     """Plain text of a page: its prose paragraphs, one per line."""
-    paras = (paragraph_to_text(p, fast) for p in prose_paragraphs(wikitext))
+    paras = (paragraph_to_text(p, fast, lang) for p in prose_paragraphs(wikitext))
     return "\n".join(p for p in paras if p)

@@ -21,6 +21,11 @@ dump order. Cheap pre-filters keep the wikitext parser away from most text: redi
 namespaces are skipped, and only prose paragraphs whose words could start an entity name are parsed.
 The entity harvest can hand that parsing to worker processes (``workers``) while the dump is read;
 results are taken back in order, so the corpus does not depend on the number of workers.
+
+Both log a progress line every ``progress_seconds`` (pages read, MB of XML read and MB/s, sentences kept
+so far). :func:`check_corpus_size` turns an empty or near-empty result into one error line naming the
+language, the mapping and the counts; :func:`corpus_warning` is the one warning line for dumps cut off,
+malformed link rows skipped and unmapped entities.
 """
 
 from __future__ import annotations
@@ -29,15 +34,23 @@ import hashlib
 import logging
 import multiprocessing
 import random
+import time
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Sequence
 
+from xlt.errors import UserError
 from xlt.io import atomic_path
 from xlt.text import word_tokenize
 from xlt.wiki.dump import iter_articles, paragraph_to_text, prose_paragraphs
 from xlt.wiki.mapping import TitleRow
-from xlt.wiki.sentences import CandidateIndex, ends_like_sentence, split_sentences, strip_disambiguation
+from xlt.wiki.sentences import (
+    SUBSTRING_SCRIPTS,
+    CandidateIndex,
+    ends_like_sentence,
+    split_sentences,
+    strip_disambiguation,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +62,46 @@ __all__ = [
     "sample_random_sentences",
     "allocate_caps",
     "write_stats_tsv",
+    "read_stats_tsv",
+    "Progress",
+    "check_corpus_size",
+    "corpus_warning",
 ]
+
+
+class Progress:
+    """A log line every ``every`` seconds while a dump is read: pages, MB of XML and MB/s, sentences kept.
+
+    :meth:`tick` is called once per page and costs one clock reading; ``counts`` is the reader's
+    counter (``pages_read``, ``xml_bytes``) and ``kept_key`` names its count of sentences kept so far.
+    ``every`` of ``None`` or 0 turns the lines off.
+    """
+
+    def __init__(self, counts: Counter, every: float | None, kept_key: str, what: str = "harvest"):
+        self.counts, self.every, self.kept_key, self.what = counts, every, kept_key, what
+        self.start = time.monotonic()
+        self.due = self.start + every if every else float("inf")
+        self.lines = 0
+
+    def tick(self) -> None:
+        now = time.monotonic()
+        if now >= self.due:
+            self.due = now + self.every
+            self.report(now)
+
+    def report(self, now: float | None = None) -> None:
+        elapsed = max(1e-9, (now or time.monotonic()) - self.start)
+        mb = self.counts["xml_bytes"] / 1e6
+        log.info(
+            "%s: %d pages read, %.1f MB of XML (%.1f MB/s), %d sentences kept, %.0f s",
+            self.what,
+            self.counts["pages_read"],
+            mb,
+            mb / elapsed,
+            self.counts[self.kept_key],
+            elapsed,
+        )
+        self.lines += 1
 
 
 @dataclass
@@ -87,12 +139,15 @@ def iter_dump_sentences(
     *,
     index: CandidateIndex | None = None,
     counts: Counter | None = None,
+    progress: Progress | None = None,
 ) -> Iterator[str]:
     """Sentences of the articles of ``dumps``, in order; with ``index`` only paragraphs that may
     mention one of its names are parsed (the others are skipped unread)."""
     counts = counts if counts is not None else Counter()
     for dump in dumps:
         for page in iter_articles(dump, counts=counts):
+            if progress is not None:
+                progress.tick()
             if index is not None and not index.may_match(page.text):
                 continue
             counts["articles_parsed"] += 1
@@ -100,7 +155,7 @@ def iter_dump_sentences(
                 if index is not None and not index.may_match(para):
                     continue
                 counts["paragraphs_parsed"] += 1
-                yield from split_sentences(paragraph_to_text(para), lang)
+                yield from split_sentences(paragraph_to_text(para, lang=lang), lang)
 
 
 _BATCH_CHARS = 1 << 17  # wikitext characters of articles handed to a worker at a time
@@ -121,7 +176,7 @@ def _mentions(articles: list[str], lang: str, index: CandidateIndex, tokenize: b
             if not index.may_match(para):
                 continue
             paragraphs += 1
-            for sentence in split_sentences(paragraph_to_text(para), lang):
+            for sentence in split_sentences(paragraph_to_text(para, lang=lang), lang):
                 keys = index.find(sentence)
                 if keys:
                     tokens = word_tokenize(sentence, lang) if tokenize and ends_like_sentence(sentence) else None
@@ -133,12 +188,16 @@ def _mentions_in_worker(articles: list[str]) -> tuple[int, list[tuple]]:
     return _mentions(articles, _WORKER_STATE["lang"], _WORKER_STATE["index"], True)
 
 
-def _candidate_articles(dumps: Sequence, index: CandidateIndex, counts: Counter, chars: int) -> Iterator[list[str]]:
+def _candidate_articles(
+    dumps: Sequence, index: CandidateIndex, counts: Counter, chars: int, progress: Progress | None = None
+) -> Iterator[list[str]]:
     """Batches of the wikitext of articles that may mention a name (about ``chars`` each), in dump order."""
     batch: list[str] = []
     size = 0
     for dump in dumps:
         for page in iter_articles(dump, counts=counts):
+            if progress is not None:
+                progress.tick()
             if not index.may_match(page.text):
                 continue
             counts["articles_parsed"] += 1
@@ -151,7 +210,9 @@ def _candidate_articles(dumps: Sequence, index: CandidateIndex, counts: Counter,
         yield batch
 
 
-def _iter_mentions(dumps: Sequence, lang: str, index: CandidateIndex, counts: Counter, workers: int) -> Iterator[tuple]:
+def _iter_mentions(
+    dumps: Sequence, lang: str, index: CandidateIndex, counts: Counter, workers: int, progress: Progress | None = None
+) -> Iterator[tuple]:
     """``(sentence, keys, tokens)`` of the dumps' sentences that name an entity, in dump order.
 
     With ``workers`` > 1, articles are cut into paragraphs, converted, split and searched in that many
@@ -160,7 +221,7 @@ def _iter_mentions(dumps: Sequence, lang: str, index: CandidateIndex, counts: Co
     memory stays flat whatever the dump's size.
     """
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        for batch in _candidate_articles(dumps, index, counts, 1):
+        for batch in _candidate_articles(dumps, index, counts, 1, progress):
             parsed, found = _mentions(batch, lang, index, False)
             counts["paragraphs_parsed"] += parsed
             yield from found
@@ -179,7 +240,7 @@ def _iter_mentions(dumps: Sequence, lang: str, index: CandidateIndex, counts: Co
         yield from found
 
     try:
-        for batch in _candidate_articles(dumps, index, counts, _BATCH_CHARS):
+        for batch in _candidate_articles(dumps, index, counts, _BATCH_CHARS, progress):
             pending.append(pool.apply_async(_mentions_in_worker, (batch,)))
             if len(pending) >= workers * _PENDING_PER_WORKER:
                 yield from take()
@@ -229,14 +290,17 @@ def harvest_sentences(
     max_tokens: int | None = 120,
     seed: int = 0,
     workers: int = 1,
+    substring_scripts: Sequence[str] = SUBSTRING_SCRIPTS,
+    progress_seconds: float | None = 60.0,
 ) -> HarvestResult:
     """Sentences of the target dumps that mention the mapped entities (records ``text, tokens, entity``).
 
     ``workers`` > 1 converts and searches paragraphs in that many processes beside the one reading the
     dump (POSIX ``fork`` only; elsewhere it runs serially); the corpus is the same for any ``workers``.
+    ``substring_scripts``: see :class:`~xlt.wiki.sentences.CandidateIndex` (languages without spaces).
     """
     names, entity_type = entity_names(rows)
-    index = CandidateIndex(names, lang)
+    index = CandidateIndex(names, lang, substring_scripts)
     order = {key: i for i, key in enumerate(dict.fromkeys(r.target_title for r in rows))}
     rng = random.Random(seed)
     cap = min(per_entity_cap, max_sentences)
@@ -245,7 +309,8 @@ def harvest_sentences(
     reservoirs: dict[str, list] = defaultdict(list)
     seen: set[bytes] = set()
     seq = 0
-    for sentence, keys, tokens in _iter_mentions(dumps, lang, index, counts, workers):
+    progress = Progress(counts, progress_seconds, "sentences_accepted", f"harvest {lang}")
+    for sentence, keys, tokens in _iter_mentions(dumps, lang, index, counts, workers, progress):
         counts["sentences_mentioning"] += 1
         # a sentence seen before passed every filter then, so testing it first changes no count
         digest = _digest(sentence)
@@ -261,6 +326,7 @@ def harvest_sentences(
             counts["dropped_length"] += 1
             continue
         seen.add(digest)
+        counts["sentences_accepted"] += 1
         key = min(keys, key=lambda k: (offered[k], order.get(k, 0)))
         offered[key] += 1
         item = (seq, sentence, tokens, key)
@@ -294,7 +360,9 @@ def harvest_sentences(
         "mapped_titles": len(entity_type),
         "names_searched": len(index),
         "dumps": len(dumps),
+        "dumps_truncated": counts["dumps_truncated"],
         "pages_read": counts["pages_read"],
+        "xml_mb_read": round(counts["xml_bytes"] / 1e6, 1),
         "articles": counts["articles"],
         "articles_parsed": counts["articles_parsed"],
         "paragraphs_parsed": counts["paragraphs_parsed"],
@@ -309,6 +377,8 @@ def harvest_sentences(
         "per_entity_cap": per_entity_cap,
         "seed": seed,
     }
+    if progress.lines:
+        progress.report()
     if len(records) < max_sentences:
         log.info(
             "kept %d sentences, fewer than max_sentences=%d: %d entities found in the dumps, each keeps at most %d",
@@ -328,6 +398,7 @@ def sample_random_sentences(
     min_tokens: int = 5,
     max_tokens: int | None = 120,
     seed: int = 0,
+    progress_seconds: float | None = 60.0,
 ) -> HarvestResult:
     """A uniform random sample of ``size`` sentences of the dumps (records ``text, tokens``), seeded.
 
@@ -339,7 +410,8 @@ def sample_random_sentences(
     reservoir: list = []
     held: dict[bytes, int] = {}  # digest -> how many copies are in the reservoir
     n = 0
-    for sentence in iter_dump_sentences(dumps, lang, counts=counts):
+    progress = Progress(counts, progress_seconds, "sentences_eligible", f"random sample {lang}")
+    for sentence in iter_dump_sentences(dumps, lang, counts=counts, progress=progress):
         if not ends_like_sentence(sentence):
             continue
         tokens = word_tokenize(sentence, lang)
@@ -351,6 +423,7 @@ def sample_random_sentences(
             continue
         item = (n, sentence, tokens, digest)
         n += 1
+        counts["sentences_eligible"] = n
         if len(reservoir) < size:
             reservoir.append(item)
             held[digest] = 1
@@ -362,9 +435,13 @@ def sample_random_sentences(
                 held[digest] = 1
     reservoir.sort(key=lambda item: item[0])
     records = [{"text": s, "tokens": t} for _, s, t, _ in reservoir]
+    if progress.lines:
+        progress.report()
     stats = {
         "dumps": len(dumps),
+        "dumps_truncated": counts["dumps_truncated"],
         "pages_read": counts["pages_read"],
+        "xml_mb_read": round(counts["xml_bytes"] / 1e6, 1),
         "articles": counts["articles"],
         "sentences_eligible": n,
         "dropped_duplicate": counts["dropped_duplicate"],
@@ -372,8 +449,6 @@ def sample_random_sentences(
         "size_requested": size,
         "seed": seed,
     }
-    if len(records) < size:
-        log.warning("only %d eligible sentences in the dumps, fewer than the %d requested", len(records), size)
     return HarvestResult(records, stats, {})
 
 
@@ -386,3 +461,77 @@ def write_stats_tsv(path, stats: dict, per_type: dict | None = None) -> None:
         for typ, values in (per_type or {}).items():
             for k in ("entities", "entities_with_sentences", "sentences_kept"):
                 fh.write(f"type.{typ}.{k}\t{values.get(k, 0)}\n")
+
+
+def read_stats_tsv(path) -> dict[str, str]:
+    """The ``key -> value`` rows of a file written by :func:`write_stats_tsv` (values as text)."""
+    out: dict[str, str] = {}
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                if lineno == 1 or not line.strip():
+                    continue
+                key, sep, value = line.rstrip("\n").partition("\t")
+                if not sep:
+                    raise UserError(f"{path}:{lineno}: expected key<TAB>value")
+                out[key] = value
+    except FileNotFoundError:
+        raise UserError(f"{path}: file not found") from None
+    return out
+
+
+def _n(value) -> int:
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return 0
+
+
+def check_corpus_size(stats: dict, min_sentences: int, *, lang: str, mapping, what: str = "harvest") -> None:
+    """Raise one :class:`UserError` line when fewer than ``min_sentences`` sentences were kept.
+
+    The line names the language, the mapping and the counts that explain an empty corpus: entities
+    mapped, dumps and pages read (and cut off), sentences that mention a name or are eligible.
+    """
+    kept = _n(stats.get("sentences_kept"))
+    if kept >= min_sentences:
+        return
+    methods = "+".join([mapping] if isinstance(mapping, str) else list(mapping or [])) or "none"
+    parts = [f"{what} {lang}: {kept} sentences kept, fewer than wikipedia.min_sentences = {min_sentences}"]
+    if "mapped_titles" in stats:
+        entities = _n(stats.get("mapping_entities")) or _n(stats.get("entities"))
+        parts.append(
+            f"mapping {methods} found target pages for {_n(stats.get('entities'))} of {entities} entities "
+            f"({_n(stats.get('mapped_titles'))} titles)"
+        )
+    dumps = (
+        f"{_n(stats.get('dumps'))} dump(s): {_n(stats.get('pages_read'))} pages, {_n(stats.get('articles'))} articles"
+    )
+    if _n(stats.get("dumps_truncated")):
+        dumps += f", {_n(stats.get('dumps_truncated'))} cut off"
+    parts.append(dumps)
+    if "sentences_mentioning" in stats:
+        parts.append(f"{_n(stats.get('sentences_mentioning'))} sentences mention a mapped name")
+    if "sentences_eligible" in stats:
+        parts.append(f"{_n(stats.get('sentences_eligible'))} sentences eligible")
+    raise UserError("; ".join(parts))
+
+
+def corpus_warning(stats: dict, *, lang: str, what: str = "harvest") -> str | None:
+    """The one warning line for a corpus built from damaged or partial input, or ``None``.
+
+    Counts dumps cut off (target dumps and the mapping's inputs), malformed ``langlinks`` rows skipped
+    and entities without a target page, as ``stats`` (harvest_stats.tsv) has them."""
+    parts = []
+    cut = _n(stats.get("dumps_truncated")) + _n(stats.get("mapping_dumps_truncated"))
+    if cut:
+        parts.append(f"{cut} input file(s) cut off (kept what came before the cut)")
+    if _n(stats.get("langlinks_rows_skipped")):
+        parts.append(f"{_n(stats.get('langlinks_rows_skipped'))} malformed langlinks rows skipped")
+    if _n(stats.get("entities_unmapped")):
+        parts.append(
+            f"{_n(stats.get('entities_unmapped'))} of {_n(stats.get('mapping_entities'))} entities have no {lang} page"
+        )
+    if not parts:
+        return None
+    return f"{what} {lang}: " + ", ".join(parts)

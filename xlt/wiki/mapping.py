@@ -155,6 +155,7 @@ def scan_english_dump(
     *,
     inline_lang: str | None = None,
     keep_ids: set[int] | None = None,
+    counts: dict | None = None,
 ) -> EnglishScan:
     """One streaming pass over an English ``pages-articles`` dump (main namespace only).
 
@@ -167,7 +168,7 @@ def scan_english_dump(
     wanted = set(wanted)
     marker = f"[[{inline_lang}:" if inline_lang else None
     pattern = _inline_pattern(inline_lang) if inline_lang else None
-    for page in iter_pages(path):
+    for page in iter_pages(path, counts=counts):
         scan.pages += 1
         if page.ns != 0:
             continue
@@ -201,11 +202,11 @@ def _sql_unescape(value: str) -> str:
     return _SQL_UNESCAPE.sub(lambda m: _SQL_ESCAPES.get(m.group(1), m.group(1)), value)
 
 
-def _sql_insert_lines(path, table: str) -> Iterator[tuple[int, str]]:
+def _sql_insert_lines(path, table: str, counts: dict | None = None) -> Iterator[tuple[int, str]]:
     """``(line number, line)`` of the ``INSERT INTO `table``` statements of a MySQL dump."""
     prefix = f"INSERT INTO `{table}` VALUES ".encode()
     found_table = False
-    with reading_dump(path, "SQL dump") as stream:
+    with reading_dump(path, "SQL dump", counts) as stream:
         for lineno, line in enumerate(stream, 1):
             if line.startswith(b"CREATE TABLE `" + table.encode() + b"`"):
                 found_table = True
@@ -217,23 +218,59 @@ def _sql_insert_lines(path, table: str) -> Iterator[tuple[int, str]]:
         raise UserError(f"{path}: expected a MySQL dump of the `{table}` table (INSERT INTO `{table}` VALUES ...)")
 
 
-def read_langlinks_sql(path, lang: str) -> dict[int, str]:
-    """``ll_from`` page id -> target title for the rows of one language of a ``langlinks`` dump."""
+_SQL_QUOTED = r"'[^'\\]*(?:\\.[^'\\]*)*'"  # a quoted string, as an unrolled loop (fast on long lines)
+_LANGLINKS_ROW = rf"\(\d+,{_SQL_QUOTED},{_SQL_QUOTED}\)"
+_LANGLINKS_LINE = re.compile(rf"(?:{_LANGLINKS_ROW},)*{_LANGLINKS_ROW};\s*")
+_LANGLINKS_ANY_ROW = re.compile(r"\((\d+),'((?:[^'\\]|\\.)*)'," + _SQL_STRING + r"\)(?=[,;])")
+
+
+def _well_formed_rows(line: str, lineno: int, path, counts: dict | None) -> Iterator[tuple[str, str, str]]:
+    """``(ll_from, ll_lang, ll_title)`` of the well-formed rows of a damaged ``INSERT`` line; every stretch
+    that is not a row (an unterminated quote, garbage) is skipped to the next well-formed row and counted."""
+    pos, skipped = 0, 0
+    end = len(line.rstrip())
+    while pos < end:
+        m = _LANGLINKS_ANY_ROW.search(line, pos)
+        if m is None:
+            skipped += 1
+            break
+        if m.start() > pos:
+            skipped += 1
+        yield m.group(1), m.group(2), m.group(3)
+        pos = m.end() + 1
+    if skipped:
+        log.warning("%s:%d: skipped %d malformed langlinks row(s)", path, lineno, skipped)
+        if counts is not None:
+            counts["langlinks_rows_skipped"] = counts.get("langlinks_rows_skipped", 0) + skipped
+
+
+def read_langlinks_sql(path, lang: str, counts: dict | None = None) -> dict[int, str]:
+    """``ll_from`` page id -> target title for the rows of one language of a ``langlinks`` dump.
+
+    A line whose rows are not all well-formed is read row by row; its malformed stretches are skipped,
+    logged and counted in ``counts["langlinks_rows_skipped"]`` (a dump cut off: ``dumps_truncated``).
+    """
     row = re.compile(r"\((\d+)," + "'" + re.escape(lang) + "'," + _SQL_STRING + r"\)")
     out: dict[int, str] = {}
-    for _, line in _sql_insert_lines(path, "langlinks"):
-        for m in row.finditer(line):
-            title = normalize_title(_sql_unescape(m.group(2)))
+    for lineno, line in _sql_insert_lines(path, "langlinks", counts):
+        if _LANGLINKS_LINE.fullmatch(line):
+            rows = ((m.group(1), lang, m.group(2)) for m in row.finditer(line))
+        else:
+            rows = (r for r in _well_formed_rows(line, lineno, path, counts) if r[1] == lang)
+        for page_id, _, raw_title in rows:
+            title = normalize_title(_sql_unescape(raw_title))
             if title:
-                out[int(m.group(1))] = title
+                out[int(page_id)] = title
     return out
 
 
-def read_page_sql(path, keep_ids: set[int] | None = None, namespace: int = 0) -> dict[int, str]:
+def read_page_sql(
+    path, keep_ids: set[int] | None = None, namespace: int = 0, counts: dict | None = None
+) -> dict[int, str]:
     """``page_id`` -> title of the main-namespace rows of a ``page`` table dump (only ``keep_ids``)."""
     row = re.compile(r"\((\d+),(-?\d+)," + _SQL_STRING + ",")
     out: dict[int, str] = {}
-    for _, line in _sql_insert_lines(path, "page"):
+    for _, line in _sql_insert_lines(path, "page", counts):
         for m in row.finditer(line):
             page_id = int(m.group(1))
             if int(m.group(2)) != namespace or (keep_ids is not None and page_id not in keep_ids):
@@ -250,9 +287,9 @@ def _wiki_dbname(lang: str) -> str:
     return lang.replace("-", "_") + "wiki"
 
 
-def _iter_wikidata_entities(path) -> Iterator[tuple[int, dict]]:
+def _iter_wikidata_entities(path, counts: dict | None = None) -> Iterator[tuple[int, dict]]:
     """Entities of a ``wbgetentities`` answer, a single entity, or a Wikidata JSON dump (one per line)."""
-    with reading_dump(path, "Wikidata dump") as stream:
+    with reading_dump(path, "Wikidata dump", counts) as stream:
         first = stream.readline()
         while first and not first.strip():
             first = stream.readline()
@@ -296,12 +333,12 @@ def _iter_wikidata_entities(path) -> Iterator[tuple[int, dict]]:
             lineno += 1
 
 
-def read_wikidata_sitelinks(paths: Iterable, lang: str) -> dict[str, str]:
+def read_wikidata_sitelinks(paths: Iterable, lang: str, counts: dict | None = None) -> dict[str, str]:
     """English title -> target title for every Wikidata item with both sitelinks."""
     site = _wiki_dbname(lang)
     out: dict[str, str] = {}
     for path in paths:
-        for _, ent in _iter_wikidata_entities(path):
+        for _, ent in _iter_wikidata_entities(path, counts):
             links = ent.get("sitelinks") if isinstance(ent, dict) else None
             if not isinstance(links, dict):
                 continue
@@ -315,7 +352,7 @@ def read_wikidata_sitelinks(paths: Iterable, lang: str) -> dict[str, str]:
 # Target dump titles (same_title fallback)
 
 
-def read_target_titles(paths: Iterable) -> dict[str, str]:
+def read_target_titles(paths: Iterable, counts: dict | None = None) -> dict[str, str]:
     """Folded title -> article title of the target dumps' main namespace.
 
     Articles come first; a redirect adds its folded title pointing to its target. A folded form shared
@@ -325,7 +362,7 @@ def read_target_titles(paths: Iterable) -> dict[str, str]:
     redirects: dict[str, str] = {}
     ambiguous: set[str] = set()
     for path in paths:
-        for page in iter_pages(path):
+        for page in iter_pages(path, counts=counts):
             if page.ns != 0:
                 continue
             key = fold_title(page.title)
@@ -410,7 +447,11 @@ def map_entities(
     wanted = {t for ts in candidates.values() for t in ts}
     stats["english_titles_tried"] = len(wanted)
 
-    langlinks = read_langlinks_sql(_need(wiki, "langlinks_sql", "langlinks"), lang) if "langlinks" in methods else {}
+    stats["langlinks_rows_skipped"] = 0
+    stats["dumps_truncated"] = 0  # input files of the mapping cut off (a warning each)
+    langlinks = (
+        read_langlinks_sql(_need(wiki, "langlinks_sql", "langlinks"), lang, stats) if "langlinks" in methods else {}
+    )
     if "langlinks" in methods:
         stats["langlinks_rows"] = len(langlinks)
         log.info("langlinks: %d rows for %s", len(langlinks), lang)
@@ -418,7 +459,11 @@ def map_entities(
     if wiki.get("english_dump"):
         need_ids = set(langlinks) if "langlinks" in methods and not wiki.get("page_sql") else None
         english = scan_english_dump(
-            wiki["english_dump"], wanted, inline_lang=lang if "inline" in methods else None, keep_ids=need_ids
+            wiki["english_dump"],
+            wanted,
+            inline_lang=lang if "inline" in methods else None,
+            keep_ids=need_ids,
+            counts=stats,
         )
         stats["english_pages_read"] = english.pages
         stats["english_redirects_found"] = len(english.redirects)
@@ -436,7 +481,7 @@ def map_entities(
     for method in methods:
         if method == "langlinks":
             if wiki.get("page_sql"):
-                id_title = read_page_sql(wiki["page_sql"], keep_ids=set(langlinks))
+                id_title = read_page_sql(wiki["page_sql"], keep_ids=set(langlinks), counts=stats)
             elif english is not None:
                 id_title = english.id_title
             else:
@@ -447,7 +492,7 @@ def map_entities(
             stats["langlinks_titles"] = len(by_title)
             sources.append((method, from_map(by_title)))
         elif method == "wikidata":
-            sitelinks = read_wikidata_sitelinks(_need(wiki, "wikidata_json", method), lang)
+            sitelinks = read_wikidata_sitelinks(_need(wiki, "wikidata_json", method), lang, stats)
             stats["wikidata_sitelinks"] = len(sitelinks)
             sources.append((method, from_map(sitelinks)))
         elif method == "inline":
@@ -458,7 +503,7 @@ def map_entities(
             dumps = (wiki.get("dumps") or {}).get(lang)
             if not dumps:
                 raise UserError(f"wikipedia.dumps.{lang}: required when wikipedia.mapping uses same_title")
-            folded = read_target_titles(dumps)
+            folded = read_target_titles(dumps, stats)
             stats["target_titles"] = len(folded)
 
             def same_title(cand, en, surface, folded=folded):
@@ -511,6 +556,8 @@ def map_entities(
         api_mapper.log_progress()
         stats["api_requests_sent"] = api_mapper.transport.sent
         stats["api_cache_hits"] = api_mapper.transport.cache_hits
+    stats.setdefault("unmapped", 0)
+    stats.pop("xml_bytes", None)  # read by the page reader, not a statistic of the mapping
     stats["mapped"] = len(rows)
     stats["target_titles_distinct"] = len({r.target_title for r in rows})
     return rows, dict(stats)

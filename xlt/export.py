@@ -397,6 +397,8 @@ def model_card(meta: dict, chain: list[tuple[str, dict]], scores: list[dict], ex
               + ("the text is cut there (pass `truncation=True`)." if kind == "sequence" else
                  "the pipeline cuts the sentence there; `xlt predict` splits long sentences into word-aligned "
                  "windows instead, as the evaluation does, so every word gets a tag."),
+              "- On a GPU, `xlt predict` (like the workflow's evaluation) computes in bfloat16 where the GPU supports "
+              "it, a pipeline in float32: labels of near-ties may differ between the two.",
               "- Probabilities are those of the model (the mean of the voters' probabilities with a Voters Module), "
               "not calibrated confidences.",
               "- The benchmarks are licensed for research (Webis-CLS-10, CoNLL-2003 with Reuters RCV1); check their "

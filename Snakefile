@@ -22,6 +22,7 @@ include: "rules/btf.smk"
 include: "rules/finetune.smk"
 include: "rules/self_training.smk"
 include: "rules/evaluate.smk"
+include: "rules/predict.smk"
 include: "rules/report.smk"
 
 

@@ -238,6 +238,16 @@ def figure2_inputs():
     }
 
 
+def predict_outputs():
+    """results/predict/<task>/<target>/seed<k>/<variant>/<name>.jsonl of every file under predict: in the config."""
+    return [
+        f"{RESULTS}/predict/{job['task']}/{job['target']}/seed{seed}/{variant}/{job['name']}.jsonl"
+        for job in xlt_config.predict_jobs(config)
+        for seed in config["seeds"]
+        for variant in job["variants"]
+    ]
+
+
 def all_targets():
     files = [f"{RESULTS}/data_stats.tsv"]
     files += [f"{RESULTS}/{task}_avg.tsv" for task in enabled_tasks()]
@@ -248,6 +258,7 @@ def all_targets():
         files.append(f"{RESULTS}/figures/figure2.png")
     if enabled_tasks():
         files.append(f"{RESULTS}/stage_times.tsv")
+    files += predict_outputs()
     return files
 
 
@@ -436,6 +447,19 @@ def variant_meta(w):
         "seed": int(w.seed),
         "chain": variant_chain_of(w.task, w.variant).name,
     }
+
+
+def predict_model(w):
+    """The variant's final model: the last student of its chain, or the fine-tuned model without self-training."""
+    return variant_stage_models(w.task, w.target, w.seed, w.variant)[-1][1]
+
+
+def predict_input(w):
+    """The configured file behind results/predict/<task>/<target>/.../<name>.jsonl."""
+    for job in xlt_config.predict_jobs(config):
+        if (job["task"], job["target"], job["name"]) == (w.task, w.target, w.name) and w.variant in job["variants"]:
+            return job["path"]
+    raise UserError(f"config: predict.{w.task}.{w.target} lists no file named {w.name} for variant {w.variant}")
 
 
 def average_table_inputs(w):

@@ -5,6 +5,7 @@ Every problem is reported as one line naming the key (``tasks.cls.btf.learning_r
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -177,6 +178,7 @@ def _cross_checks(config: dict) -> None:
         if spec["kind"] == "rounds" and config["report"]["evaluate"] != "all":
             raise UserError(f"config: report.tables has {name}, which reads every self-training round; "
                             "it needs report.evaluate: all")
+    predict_jobs(config)
     fig = config["report"]["figure2"]
     if fig is not None and config["tasks"][fig["task"]]["enabled"]:
         if fig["target"] not in targets(config, fig["task"]):
@@ -189,6 +191,46 @@ def _cross_checks(config: dict) -> None:
                 f"config: report.figure2: variant {fig['variant']!r} has no hard step in round {fig['round']} "
                 "(the threshold curve is drawn where a threshold is chosen)"
             )
+
+
+PREDICT_SUFFIXES = (".txt", ".jsonl", ".json", ".conll", ".review", ".xml")
+
+
+def predict_name(path) -> str:
+    """The output name of a predict input: its file name without a known extension (``deu.testb`` stays)."""
+    name = Path(path).name
+    for suffix in PREDICT_SUFFIXES:
+        if name.lower().endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def predict_jobs(config: dict) -> list[dict]:
+    """The files of ``predict:`` as ``{task, target, name, path, variants}``, checked against the tasks."""
+    section = config.get("predict") or {}
+    variants = list(section.get("variants") or ["full"])
+    jobs = []
+    for task in TASKS:
+        for target, files in (section.get(task) or {}).items():
+            key = f"predict.{task}.{target}"
+            if not config["tasks"][task]["enabled"]:
+                raise UserError(f"config: {key}: task {task} is not enabled (tasks.{task}.enabled)")
+            if target not in targets(config, task):
+                raise UserError(f"config: {key}: {target!r} is not a target of {task} "
+                                f"(expected one of {', '.join(targets(config, task))})")
+            for name in variants:
+                if name not in config["tasks"][task]["variants"]:
+                    raise UserError(f"config: predict.variants names {name!r}, which is not in tasks.{task}.variants")
+            names = {}
+            for i, path in enumerate(files):
+                name = predict_name(path)
+                if not re.fullmatch(r"[A-Za-z0-9_.+-]+", name):
+                    raise UserError(f"config: {key}[{i}]: file name {name!r} may hold only letters, digits and _.+-")
+                if name in names:
+                    raise UserError(f"config: {key}[{i}]: {path} and {names[name]} would both write {name}.jsonl")
+                names[name] = path
+                jobs.append({"task": task, "target": target, "name": name, "path": path, "variants": variants})
+    return jobs
 
 
 def table_variants(spec: dict) -> list[str]:

@@ -230,3 +230,47 @@ def require_conll_file(path, key: str, dataset: str = "CoNLL-2003") -> Path:
         return path
     hint = CONLL2003_HINT if dataset == "CoNLL-2003" else "run the download rules or set the path"
     raise UserError(f"{key}: {path} not found (expected a {dataset} file; {hint})")
+
+
+def read_conll_words(path, encoding: str = "auto") -> tuple[list[dict], bool]:
+    """The sentences of a CoNLL-style file as records ``{"tokens", "line"}`` (``line``: of the first word),
+    for labelling new text: the word is the first column, any other columns are ignored; blank lines and
+    ``-DOCSTART-`` lines separate sentences as in :func:`read_conll`.
+
+    Also returns whether the file is labelled (at least two columns, the last a CoNLL tag on every word
+    line); :func:`read_conll` reads such a file's tags (IOB2) with the same sentence boundaries.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise UserError(f"{path}: file not found (expected CoNLL columns: one word per line, blank lines between "
+                        "sentences)") from None
+    text, _ = decode(raw, path, encoding)
+    records: list[dict] = []
+    tokens: list[str] = []
+    start = 0
+    labelled = True
+    columns = first_line = None
+    for lineno, line in enumerate(text.split("\n"), 1):
+        fields = line.split()
+        if fields and columns is None:
+            columns, first_line = len(fields), lineno
+        elif fields and len(fields) != columns:
+            raise UserError(f"{path}:{lineno}: {len(fields)} columns, expected {columns} like line {first_line} "
+                            "(one word per line, the word first)")
+        if not fields or fields[0] == DOCSTART:
+            if tokens:
+                records.append({"tokens": tokens, "line": start})
+            tokens = []
+            continue
+        if not tokens:
+            start = lineno
+        tokens.append(fields[0])
+        labelled = labelled and len(fields) >= 2 and bool(_TAG.match(fields[-1]))
+    if tokens:
+        records.append({"tokens": tokens, "line": start})
+    if not records:
+        raise UserError(f"{path}: no sentences (expected CoNLL columns: one word per line, blank lines between "
+                        "sentences)")
+    return records, labelled

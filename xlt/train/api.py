@@ -268,8 +268,11 @@ def _token_task(tokenizer, sentences: list[list[str]], word_targets: list, max_l
 
 
 def _predict(model: XLTClassifier, tokenizer, examples: Sequence[dict], batch_size: int, max_length: int,
-             device: torch.device):
-    """Probabilities ``[M, N, C]`` (sequence) or a list of ``[M, n_words, C]`` (token), in example order."""
+             device: torch.device, progress=None):
+    """Probabilities ``[M, N, C]`` (sequence) or a list of ``[M, n_words, C]`` (token), in example order.
+
+    ``progress(done, total)``, if given, is called after each batch with the number of inputs (texts or
+    sentence windows) done in that batch and their total."""
     kind = model.config.kind
     n_heads, n_labels = model.config.n_voters, len(model.config.labels)
     model.to(device)
@@ -293,6 +296,8 @@ def _predict(model: XLTClassifier, tokenizer, examples: Sequence[dict], batch_si
                 logits = model(**batch)
             pieces.append(logits.float().softmax(dim=-1))
             orders.append(indices)
+            if progress is not None:
+                progress(len(indices), len(units))
     cpu = [p.cpu().numpy() for p in pieces]  # one transfer per batch, after all batches are queued
     if kind == "sequence":
         out = np.zeros((n_heads, len(units), n_labels), dtype=np.float32)
@@ -313,20 +318,42 @@ def _predict(model: XLTClassifier, tokenizer, examples: Sequence[dict], batch_si
             for r in result]
 
 
-def predict_probs(model_dir, examples: Sequence[dict], *, batch_size: int = 64, max_length: int = 128):
+def inference_device(name: str | None = None) -> torch.device:
+    """The device to predict on: ``None``/``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``, ``"cuda:K"``."""
+    auto = loop.configure_torch()
+    if name is None or name == "auto":
+        return auto
+    try:
+        device = torch.device(name)
+    except (RuntimeError, TypeError):
+        raise UserError(f"device {name!r}: expected auto, cpu, cuda or cuda:<index>") from None
+    if device.type not in ("cpu", "cuda"):
+        raise UserError(f"device {name!r}: expected auto, cpu, cuda or cuda:<index>")
+    if device.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise UserError(f"device {name!r}: no CUDA device is available (use cpu or auto)")
+        if device.index is not None and device.index >= count:
+            raise UserError(f"device {name!r}: there are {count} CUDA devices (0..{count - 1})")
+    return device
+
+
+def predict_probs(model_dir, examples: Sequence[dict], *, batch_size: int = 64, max_length: int = 128,
+                  device: str | None = None, progress=None):
     """Class probabilities of every head of the classifier in ``model_dir``.
 
     Sequence: ``np.float32 [M, N, C]``. Token: a list (one per sentence) of ``np.float32 [M, n_words, C]``
     with a prediction for every word, however long the sentence. ``M`` = number of voters (1 = plain head).
     Inference runs under ``torch.inference_mode`` on length-sorted batches; results come back in order.
+    ``device``: see :func:`inference_device`; ``progress``: see :func:`_predict`.
     """
-    device = loop.configure_torch()
+    device = inference_device(device)
     if not isinstance(batch_size, int) or batch_size < 1:
         raise UserError(f"batch_size: expected a positive integer, got {batch_size!r}")
     if not isinstance(max_length, int) or max_length < 8:
         raise UserError(f"max_length: expected an integer ≥ 8, got {max_length!r}")
     model, tokenizer, _ = load_classifier(_check_folder(model_dir, "model_dir"))
-    return _predict(model, tokenizer, examples, batch_size, max_length, device)
+    return _predict(model, tokenizer, examples, batch_size, max_length, device, progress)
 
 
 def _dev_evaluator(tokenizer, dev_examples, kind: str, labels: list[str], batch_size: int, max_length: int,

@@ -1,0 +1,454 @@
+"""Using a trained model: `xlt predict` gives the evaluation's labels; `xlt export` folders load in transformers.
+
+Models are trained by the workflow's own scripts (finetune_source.py, soft_label_step.py, run with a stand-in
+snakemake object) on a tiny random BERT, in a results/ tree laid out as the workflow lays it out; the test
+sets are scored by evaluate_variant.py.
+"""
+
+import json
+import logging
+import os
+import runpy
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from test_train_engine import FAST, ner_sentences, reviews
+from xlt import cli
+from xlt.data.cls import LABELS as CLS_LABELS
+from xlt.data.conll import read_conll
+from xlt.metrics import evaluate
+from xlt.tasks import ids_to_tags, predicted_ids
+from xlt.train.api import predict_probs
+
+ROOT = Path(__file__).resolve().parents[1]
+MAX_LENGTH = FAST["max_length"]  # 32 sub-tokens: the long test sentence is split into windows
+HP = {k: FAST[k] for k in ("epochs", "batch_size", "learning_rate", "warmup_ratio", "frozen_layers",
+                           "freeze_embeddings", "max_length")}
+
+
+class _Files(dict):
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, key):
+        if isinstance(key, int):
+            return list(self.values())[key]
+        return super().__getitem__(key)
+
+
+def run_script(name, tmp, *, input, params, output, wildcards=None):
+    """Run workflow_scripts/<name>.py as Snakemake would; returns (exit code, log text)."""
+    logs = Path(tmp) / "logs"
+    logs.mkdir(exist_ok=True)
+    log = logs / f"{name}-{len(list(logs.iterdir()))}.log"
+    smk = type("Snakemake", (), {})()
+    smk.input, smk.params, smk.output = _Files(input), _Files(params), _Files(output)
+    smk.log, smk.wildcards, smk.rule, smk.threads = [str(log)], _Files(wildcards or {}), name, 1
+    saved = sys.stdout, sys.stderr, list(logging.getLogger().handlers), logging.getLogger().level
+    code = 0
+    try:
+        runpy.run_path(str(ROOT / "workflow_scripts" / f"{name}.py"), init_globals={"snakemake": smk})
+    except SystemExit as stop:
+        code = stop.code
+    finally:
+        root = logging.getLogger()
+        for h in root.handlers:
+            if h not in saved[2]:
+                h.close()
+        sys.stdout, sys.stderr = saved[0], saved[1]
+        root.handlers[:] = saved[2]
+        root.setLevel(saved[3])
+    return code, log.read_text(encoding="utf-8")
+
+
+def write_jsonl(path, records):
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return str(path)
+
+
+def write_conll(path, sentences):
+    """A CoNLL-2003-style file: word POS chunk tag, -DOCSTART- lines, blank lines between sentences."""
+    lines = ["-DOCSTART- -X- -X- O", ""]
+    for i, s in enumerate(sentences):
+        if i == 3:
+            lines += ["-DOCSTART- -X- -X- O", ""]
+        lines += [f"{w} NN I-NP {t}" for w, t in zip(s["tokens"], s["tags"])] + [""]
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def disagreeing_voters(model_dir, out_dir):
+    """A copy of a voters model whose first voter prefers what the others reject (its output layer negated), so
+    that the mean of the voters and the first voter give different labels."""
+    from xlt.models.classifier import load_classifier, save_classifier
+
+    model, tokenizer, _ = load_classifier(model_dir)
+    with torch.no_grad():
+        last = model.head.voters[0].net[4]
+        last.weight.neg_()
+        last.bias.neg_()
+    save_classifier(model, tokenizer, out_dir)
+    shutil.copyfile(Path(model_dir) / "xlt_artifact.json", Path(out_dir) / "xlt_artifact.json")
+
+
+def voters_disagree(kind, probs) -> bool:
+    """Whether the first voter's label differs from the evaluation's (the mean of the voters) somewhere."""
+    if kind == "sequence":
+        return bool((probs[0].argmax(-1) != predicted_ids(kind, probs)).any())
+    return any(list(p[0].argmax(-1)) != ids for p, ids in zip(probs, predicted_ids(kind, probs)))
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """results/{cls/de-books,conll/de}/seed1 with a fine-tuned and a voters model each, scored on a test set."""
+    torch.set_num_threads(1)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    tmp = tmp_path_factory.mktemp("wf")
+    base = tmp / "results" / "models" / "base"
+    texts = write_jsonl(tmp / "results" / "data" / "texts.jsonl", reviews(60, 0) + ner_sentences(60, 0))
+    tiny = {"vocab_size": 300, "hidden_size": 32, "num_layers": 2, "num_heads": 2, "intermediate_size": 64,
+            "max_position": 128}
+    code, log = run_script("build_base_model", tmp, input={"texts": [texts], "snapshot": []},
+                           params={"model": {"source": "tiny", "name": "x", "revision": "main", "layers": None,
+                                             "trim_vocab": False, "tiny": tiny}, "seed": 0},
+                           output={"model": str(base)})
+    assert code == 0, log
+    out = {"root": tmp}
+    for task, target, kind, train, corpus in [
+        ("cls", "de-books", "sequence", reviews(64, 1), [{"text": r["text"]} for r in reviews(48, 2)]),
+        ("conll", "de", "token", ner_sentences(80, 1), [{"tokens": s["tokens"]} for s in ner_sentences(48, 2)]),
+    ]:
+        run_dir = tmp / "results" / task / target / "seed1"
+        train_file = write_jsonl(tmp / "results" / "data" / task / "train.jsonl", train)
+        ft, st = run_dir / "ft-task" / "model", run_dir / "st" / "task-vm.S1" / "model"
+        code, log = run_script("finetune_source", tmp, input={"base": str(base), "train": train_file, "dev": []},
+                               params={"kind": kind, "hp": HP, "seed": 1, "checkpoints": str(tmp / "ck")},
+                               output={"model": str(ft)}, wildcards={"task": task, "target": target, "seed": "1",
+                                                                     "btf": "task"})
+        assert code == 0, log
+        corpus_file = write_jsonl(tmp / "results" / "corpus" / task / "corpus.jsonl", corpus)
+        code, log = run_script("soft_label_step", tmp,
+                               input={"teacher": str(ft), "student_init": str(base), "corpus": corpus_file},
+                               params={"kind": kind, "hp": {**HP, "epochs": 12}, "n_voters": 3,
+                                       "voter_sizes": [0, -4, 4], "inference_batch_size": 64, "seed": 1,
+                                       "checkpoints": str(tmp / "ck")},
+                               output={"model": str(st)},
+                               wildcards={"task": task, "target": target, "seed": "1", "chain": "task-vm.S1"})
+        assert code == 0, log
+        if kind == "sequence":
+            test = reviews(40, 3)
+            for r in test[:4]:
+                r["text"] = " ".join([r["text"]] * 6)  # longer than max_length: cut as the evaluation cuts it
+            test_file = write_jsonl(tmp / "results" / "data" / task / "test.jsonl", test)
+        else:
+            sentences = ner_sentences(30, 3) + ner_sentences(1, 4, length=40)  # the last needs several windows
+            conll_file = write_conll(tmp / "deu.testb", sentences)
+            test, _ = read_conll(conll_file)  # what prepare_conll.py writes
+            test_file = write_jsonl(tmp / "results" / "data" / task / "test.jsonl", test)
+            out["conll_file"] = conll_file
+        mixed = run_dir / "st" / "task-vm.S1.mixed" / "model"
+        disagreeing_voters(st, mixed)
+        code, log = run_script("evaluate_variant", tmp, input={"models": [str(ft), str(st), str(mixed)],
+                                                              "test": test_file},
+                               params={"stages": ["finetune", "round1-soft", "mixed"], "kind": kind,
+                                       "max_length": MAX_LENGTH,
+                                       "inference_batch_size": 64,
+                                       "meta": {"task": task, "target": target, "variant": "full", "seed": 1}},
+                               output={"scores": str(run_dir / "variants" / "full.json")})
+        assert code == 0, log
+        scores = json.loads((run_dir / "variants" / "full.json").read_text())
+        out[kind] = {"ft": ft, "st": st, "mixed": mixed, "test": test, "scores": {r["model"]: r for r in scores}}
+    return out
+
+
+def xlt_predict(*args):
+    """``xlt predict`` in this process (the console script's main)."""
+    try:
+        cli.main(["predict", *map(str, args)])
+    except SystemExit as stop:
+        return stop.code
+    return 0
+
+
+def read_rows(path):
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()]
+
+
+def test_cli_help_is_fast_and_does_not_import_torch():
+    code = ("import sys, xlt.cli as c\nc.build_parser().format_help()\n"
+            "assert 'torch' not in sys.modules and 'transformers' not in sys.modules, sorted(sys.modules)")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    res = subprocess.run([sys.executable, "-m", "xlt", "predict", "--help"], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0 and "--batch-size" in res.stdout
+    from xlt.predict import INPUT_FORMATS
+
+    assert cli.INPUT_FORMATS == INPUT_FORMATS
+
+
+def test_predict_on_a_text_file_gives_the_labels_the_evaluation_scored(run, tmp_path):
+    seq = run["sequence"]
+    lines = tmp_path / "reviews.txt"
+    lines.write_text("".join(r["text"] + "\n\n" for r in seq["test"]), encoding="utf-8")  # blank lines: skipped
+    gold = [r["label"] for r in seq["test"]]
+    for model in (seq["ft"], seq["st"], seq["mixed"]):
+        out = tmp_path / f"{model.parent.name}.jsonl"
+        res = subprocess.run([sys.executable, "-m", "xlt", "predict", "--model", str(model), "--input", str(lines),
+                              "--output", str(out)], capture_output=True, text=True, timeout=300)
+        assert res.returncode == 0, res.stderr
+        assert "\r" not in res.stderr  # no progress bar when stderr is not a terminal
+        rows = read_rows(out)
+        assert [r["line"] for r in rows] == list(range(1, 2 * len(gold), 2))
+        labels = [CLS_LABELS.index(r["label"]) for r in rows]
+        # the evaluation's code path (evaluate_variant.py: predict_probs, then the argmax of the heads' mean)
+        probs = predict_probs(model, seq["test"], batch_size=64, max_length=MAX_LENGTH)
+        assert labels == predicted_ids("sequence", probs).tolist()
+        assert len(set(labels)) == 2  # both labels occur: the comparison can fail
+        assert voters_disagree("sequence", probs) == (model == seq["mixed"])
+        # and the score the evaluation job recorded for this model
+        recorded = seq["scores"][str(model)]
+        assert evaluate("sequence", labels, gold)["score"] == recorded["score"]
+        mean = probs.mean(axis=0)
+        for row, p in zip(rows, mean):
+            assert abs(sum(row["probabilities"].values()) - 1) < 1e-5
+            assert row["probabilities"]["positive"] == pytest.approx(float(p[1]), abs=1e-6)
+
+
+def test_predict_on_a_conll_file_tags_every_word_as_the_evaluation_did(run, tmp_path):
+    tok = run["token"]
+    gold = [r["tags"] for r in tok["test"]]
+    assert len(gold[-1]) == 40
+    for model in (tok["ft"], tok["st"], tok["mixed"]):
+        out, cols = tmp_path / f"{model.parent.name}.jsonl", tmp_path / f"{model.parent.name}.conll"
+        assert xlt_predict("--model", model, "--input", run["conll_file"], "--output", out) == 0
+        assert xlt_predict("--model", model, "--input", run["conll_file"], "--output", cols, "--format", "conll") == 0
+        rows = read_rows(out)
+        tags = [r["tags"] for r in rows]
+        assert [r["tokens"] for r in rows] == [r["tokens"] for r in tok["test"]]
+        assert [r["gold_tags"] for r in rows] == gold
+        probs = predict_probs(model, tok["test"], batch_size=64, max_length=MAX_LENGTH)
+        assert tags == ids_to_tags(predicted_ids("token", probs))
+        if model == tok["mixed"]:
+            assert voters_disagree("token", probs)
+        assert len(tags[-1]) == 40 and any(t != "O" for s in tags for t in s)
+        recorded = tok["scores"][str(model)]
+        assert evaluate("token", tags, gold)["score"] == recorded["score"]
+        # entity spans are the chunks seqeval scores
+        from seqeval.metrics.sequence_labeling import get_entities
+
+        for row in rows:
+            spans = [(e["type"], e["start"], e["end"] - 1) for e in row["entities"]]
+            assert spans == get_entities(row["tags"])
+            assert all(e["text"] == " ".join(row["tokens"][e["start"]:e["end"]]) for e in row["entities"])
+        # CoNLL columns: word gold predicted, sentences separated by blank lines (conlleval's input)
+        blocks = cols.read_text(encoding="utf-8").strip("\n").split("\n\n")
+        assert [[line.split() for line in b.split("\n")] for b in blocks] == \
+            [[[w, g, p] for w, g, p in zip(r["tokens"], r["gold_tags"], r["tags"])] for r in rows]
+
+
+def test_predict_reads_words_per_line_json_lines_and_unlabelled_conll_alike(run, tmp_path):
+    model = run["token"]["st"]
+    sentences = [r["tokens"] for r in run["token"]["test"][:6]]
+    words = tmp_path / "sentences.txt"
+    words.write_text("".join(" ".join(s) + "\n" for s in sentences), encoding="utf-8")
+    jsonl = write_jsonl(tmp_path / "sentences.jsonl", [{"id": i, "words": s} for i, s in enumerate(sentences)])
+    bare = tmp_path / "bare"
+    bare.write_text("\n\n".join("\n".join(s) for s in sentences) + "\n", encoding="utf-8")
+    outs = []
+    for args in ([words], [jsonl, "--field", "words"], [bare]):
+        out = tmp_path / f"out{len(outs)}.jsonl"
+        assert xlt_predict("--model", model, "--input", args[0], "--output", out, *args[1:]) == 0
+        outs.append([(r["tokens"], r["tags"]) for r in read_rows(out)])
+    assert outs[0] == outs[1] == outs[2]
+    assert [t for t, _ in outs[0]] == sentences
+
+
+def test_predict_reads_webis_review_xml(run, tmp_path):
+    model = run["sequence"]["ft"]
+    items = "".join(f"<item><rating>{'5.0' if r['label'] else '1.0'}</rating><summary>{r['text']}</summary>"
+                    f"<text></text></item>\n" for r in run["sequence"]["test"][4:14])
+    xml = tmp_path / "test.review"
+    xml.write_text(f"<items>\n{items}<item><rating>3.0</rating><summary>so so</summary><text /></item>\n</items>\n",
+                   encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert xlt_predict("--model", model, "--input", xml, "--output", out) == 0
+    rows = read_rows(out)
+    assert [r["line"] for r in rows] == list(range(2, 13))
+    assert [r.get("gold") for r in rows] == [CLS_LABELS[r["label"]] for r in run["sequence"]["test"][4:14]] + [None]
+    probs = predict_probs(model, [{"text": r["text"]} for r in run["sequence"]["test"][4:14]] + [{"text": "so so"}],
+                          batch_size=64, max_length=MAX_LENGTH)
+    assert [r["label"] for r in rows] == [CLS_LABELS[i] for i in predicted_ids("sequence", probs)]
+
+
+@pytest.mark.parametrize("content, args, expected", [
+    ('{"text": "fine"}\n{"txt": "typo"}\n', [], "{f}:2: expected a JSON object with a 'text' field"),
+    ('{"text": "fine"}\n{"text": \n', [], "{f}:2: invalid JSON line"),
+    ("\n\n", [], "{f}: no items to predict (expected one text per line)"),
+    ("one\n", ["--format", "conll"], "--format conll: CoNLL columns are written for token (NER) models"),
+    ("one\n", ["--input-format", "conll"], "{f}: CoNLL columns are input for token (NER) models"),
+    ("one\n", ["--field", "body"], "--field 'body': only JSON-lines input has fields"),
+    ("one\n", ["--device", "gpu7"], "device 'gpu7': expected auto, cpu, cuda or cuda:<index>"),
+])
+def test_bad_input_is_one_line_and_writes_nothing(run, tmp_path, capsys, content, args, expected):
+    f = tmp_path / ("in.jsonl" if content.startswith("{") else "in.txt")
+    f.write_text(content, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert xlt_predict("--model", run["sequence"]["ft"], "--input", f, "--output", out, *args) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: " + expected.format(f=f)), err
+    assert not out.exists()
+
+
+def test_bad_model_folder_and_conll_line_are_one_line(run, tmp_path, capsys):
+    assert xlt_predict("--model", tmp_path, "--input", run["conll_file"]) == 1
+    assert capsys.readouterr().err.strip() == (f"error: {tmp_path}: not a model folder (no config.json); expected a "
+                                               "folder the workflow wrote (e.g. results/<task>/<target>/seed<k>/ft-task/model)")
+    bad = tmp_path / "bad.conll"
+    bad.write_text("Anna NN B-PER\nwohnt NN\n", encoding="utf-8")
+    assert xlt_predict("--model", run["token"]["ft"], "--input", bad) == 1
+    assert capsys.readouterr().err.strip() == (f"error: {bad}:2: 2 columns, expected 3 like line 1 "
+                                               "(one word per line, the word first)")
+
+
+# ---------------------------------------------------------------------------------------------- export
+
+
+PIPELINES = textwrap.dedent("""
+    import json, sys
+    from transformers import pipeline
+
+    jobs = json.loads(sys.argv[1])
+    out = {}
+    for name, job in jobs.items():
+        remote = job["remote"]
+        if job["kind"] == "sequence":
+            clf = pipeline("text-classification", model=job["dir"], trust_remote_code=remote, device="cpu")
+            out[name] = [r["label"] for r in clf(job["inputs"], truncation=True)]
+        else:
+            ner = pipeline("token-classification", model=job["dir"], trust_remote_code=remote, device="cpu")
+            tags = []
+            for words in job["inputs"]:
+                starts = {}
+                at = 0
+                for i, w in enumerate(words):
+                    starts[at] = i
+                    at += len(w) + 1
+                found = ["O"] * len(words)
+                found_entities = ner(words, is_split_into_words=True)  # every sub-token but O
+                if found_entities and isinstance(found_entities[0], list):
+                    found_entities = found_entities[0]  # one sentence given as a list of words
+                for e in found_entities:  # keep each word's first sub-token
+                    if e["start"] in starts:
+                        found[starts[e["start"]]] = e["entity"]
+                tags.append(found)
+            out[name] = tags
+    print(json.dumps(out))
+""")
+
+
+def test_exported_folders_load_in_a_fresh_transformers_pipeline_with_the_same_labels(run, tmp_path):
+    from xlt.export import export_model
+
+    texts = [r["text"] for r in run["sequence"]["test"]]
+    sentences = [r["tokens"] for r in run["token"]["test"][:-1]]  # within max_length (the pipeline cuts longer)
+    jobs, expected = {}, {}
+    for kind, inputs in (("sequence", texts), ("token", sentences)):
+        for which in ("ft", "mixed"):
+            model = run[kind][which]
+            out = tmp_path / f"{kind}-{which}"
+            done = export_model(model, out)
+            standard = kind == "token" and which == "ft"  # plain token head = BertForTokenClassification
+            assert done["style"] == ("standard" if standard else "remote code")
+            config = json.loads((out / "config.json").read_text())
+            assert config["architectures"] == ["BertForTokenClassification" if standard else
+                                               f"XLTFor{'Sequence' if kind == 'sequence' else 'Token'}Classification"]
+            assert ("auto_map" in config) == (not standard) and (out / "modeling_xlt.py").exists() == (not standard)
+            assert list(config["id2label"].values()) == json.loads((model / "config.json").read_text())["labels"]
+            assert config["label2id"] == {v: int(k) for k, v in config["id2label"].items()}
+            assert json.loads((out / "tokenizer_config.json").read_text())["model_max_length"] == MAX_LENGTH
+            card = (out / "README.md").read_text()
+            assert card.startswith("---\nlibrary_name: transformers\n")
+            assert f"pipeline_tag: {'text' if kind == 'sequence' else 'token'}-classification" in card
+            recorded = run[kind]["scores"][str(model)]
+            assert f"| {recorded['score']:.4f} |" in card  # the test score the evaluation recorded
+            assert "a tiny randomly initialised BERT" in card and "## Intended use and limits" in card
+            assert ("Voters Module of 3 voters, intermediate widths [32, 28, 36]" in card) == (which == "mixed")
+            assert f"learning_rate {HP['learning_rate']:g}" in card
+            # xlt predict on the same inputs
+            src = tmp_path / f"{kind}-{which}.txt"
+            src.write_text("".join((t if kind == "sequence" else " ".join(t)) + "\n" for t in inputs), encoding="utf-8")
+            pred = tmp_path / f"{kind}-{which}.jsonl"
+            assert xlt_predict("--model", model, "--input", src, "--output", pred) == 0
+            rows = read_rows(pred)
+            expected[f"{kind}-{which}"] = [r["label"] if kind == "sequence" else r["tags"] for r in rows]
+            jobs[f"{kind}-{which}"] = {"dir": str(out), "kind": kind, "remote": not standard, "inputs": inputs}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_MODULES_CACHE": str(tmp_path / "mods"),
+           "PYTHONPATH": ""}
+    res = subprocess.run([sys.executable, "-c", PIPELINES, json.dumps(jobs)], capture_output=True, text=True,
+                         timeout=400, env=env, cwd=tmp_path)
+    assert res.returncode == 0, res.stderr[-3000:]
+    got = json.loads(res.stdout.strip().splitlines()[-1])
+    for name in jobs:
+        assert got[name] == expected[name], name
+    assert len(set(expected["sequence-mixed"])) == 2 and any(t != "O" for s in expected["token-mixed"] for t in s)
+
+
+def test_export_refuses_to_overwrite_and_reports_a_foreign_folder(run, tmp_path, capsys):
+    (tmp_path / "taken").mkdir()
+    with pytest.raises(SystemExit):
+        cli.main(["export", "--model", str(run["sequence"]["ft"]), "--out", str(tmp_path / "taken")])
+    assert capsys.readouterr().err.strip() == (f"error: {tmp_path / 'taken'}: already exists (choose another --out, "
+                                               "or --force to replace it)")
+    from xlt.export import export_model
+
+    export_model(run["token"]["ft"], tmp_path / "std")
+    with pytest.raises(SystemExit):
+        cli.main(["export", "--model", str(tmp_path / "std"), "--out", str(tmp_path / "again")])
+    assert "not an xlt classifier (model_type 'bert')" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------------ the rule
+
+
+def test_predict_rule_builds_its_outputs_from_the_config_list(tmp_path):
+    news = tmp_path / "de_news.txt"
+    news.write_text("Anna wohnt in Berlin .\n", encoding="utf-8")
+    reviews_file = tmp_path / "reviews.jsonl"
+    reviews_file.write_text('{"text": "Ein gutes Buch."}\n', encoding="utf-8")
+    extra = tmp_path / "predict.yaml"
+    extra.write_text(f"predict:\n  variants: [full, mbert]\n  conll:\n    de: [{news}]\n"
+                     f"  cls:\n    ja-books: [{reviews_file}]\n", encoding="utf-8")
+    res = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--configfile", "config/demo.yaml", str(extra)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    out = res.stdout + res.stderr
+    blocks = [b for b in out.split("\n\n") if "rule predict:" in b]
+    jobs = {}
+    for b in blocks:
+        fields = dict(line.strip().split(": ", 1) for line in b.splitlines() if ": " in line and line.startswith("    "))
+        jobs[fields["output"]] = fields["input"]
+    assert jobs == {
+        "results/predict/conll/de/seed1/full/de_news.jsonl": f"results/conll/de/seed1/st/task-vm.S1.H1-auto.S2/model, {news}",
+        "results/predict/conll/de/seed1/mbert/de_news.jsonl": f"results/conll/en/seed1/ft-none/model, {news}",
+        "results/predict/cls/ja-books/seed1/full/reviews.jsonl":
+            f"results/cls/ja-books/seed1/st/task-vm.S1.H1-auto.S2.H2-auto/model, {reviews_file}",
+        "results/predict/cls/ja-books/seed1/mbert/reviews.jsonl": f"results/cls/en-books/seed1/ft-none/model, {reviews_file}",
+    }
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"predict:\n  conll:\n    fr: [{news}]\n", encoding="utf-8")
+    res = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--configfile", "config/demo.yaml", str(bad)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    errors = [line for line in (res.stdout + res.stderr).splitlines() if line.startswith("error:")]
+    assert res.returncode != 0 and errors == ["error: config: predict.conll.fr: 'fr' is not a target of conll "
+                                              "(expected one of de)"]

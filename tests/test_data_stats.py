@@ -213,7 +213,9 @@ def test_workflow_scripts_prepare_splits_and_stats_and_report_bad_input_in_one_l
 
     unlabeled = [json.loads(line) for line in (out / "fr_books_unlabeled.jsonl").read_text("utf-8").splitlines()]
     info = json.loads((out / "fr_books_unlabeled.json").read_text())
-    assert len(unlabeled) == 5 and all(set(r) == {"text"} for r in unlabeled)
+    # labels are not training input: the gold label rides along only as the oracle diagnostic's field
+    assert len(unlabeled) == 5 and all(set(r) == {"text", "oracle_label"} for r in unlabeled)
+    assert {(r["text"].split("\n")[0], r["oracle_label"]) for r in unlabeled} <= {("Très bien", 1), ("Nul", 0)}
     assert (
         info["pool"] == "train-fallback" and info["pool_size"] == 6
     )  # per domain "Très bien" and "Nul"; labels ignored

@@ -119,9 +119,10 @@ def run(tmp_path_factory):
     texts = write_jsonl(tmp / "results" / "data" / "texts.jsonl", reviews(60, 0) + ner_sentences(60, 0))
     tiny = {"vocab_size": 300, "hidden_size": 32, "num_layers": 2, "num_heads": 2, "intermediate_size": 64,
             "max_position": 128}
-    code, log = run_script("build_base_model", tmp, input={"texts": [texts], "snapshot": []},
+    code, log = run_script("build_base_model", tmp, input={"snapshot": []},
                            params={"model": {"source": "tiny", "name": "x", "revision": "main", "layers": None,
-                                             "trim_vocab": False, "tiny": tiny}, "seed": 0},
+                                             "trim_vocab": False, "tiny": tiny}, "seed": 0,
+                                   "vocabulary": [{"path": str(texts), "kind": "sequence", "format": "jsonl"}]},
                            output={"model": str(base)})
     assert code == 0, log
     out = {"root": tmp}
@@ -141,9 +142,9 @@ def run(tmp_path_factory):
         code, log = run_script("soft_label_step", tmp,
                                input={"teacher": str(ft), "student_init": str(base), "corpus": corpus_file},
                                params={"kind": kind, "hp": {**HP, "epochs": 12}, "n_voters": 3,
-                                       "voter_sizes": [0, -4, 4], "inference_batch_size": 64, "seed": 1,
-                                       "checkpoints": str(tmp / "ck")},
-                               output={"model": str(st)},
+                                       "voter_sizes": [0, -4, 4], "inference_batch_size": 64, "guards": "off",
+                                       "seed": 1, "checkpoints": str(tmp / "ck")},
+                               output={"model": str(st), "health": str(st.parent / "health.json")},
                                wildcards={"task": task, "target": target, "seed": "1", "chain": "task-vm.S1"})
         assert code == 0, log
         if kind == "sequence":
@@ -160,8 +161,10 @@ def run(tmp_path_factory):
         mixed = run_dir / "st" / "task-vm.S1.mixed" / "model"
         disagreeing_voters(st, mixed)
         code, log = run_script("evaluate_variant", tmp, input={"models": [str(ft), str(st), str(mixed)],
+                                                              "health": [str(st.parent / "health.json")],
                                                               "test": test_file},
                                params={"stages": ["finetune", "round1-soft", "mixed"], "kind": kind,
+                                       "health_stages": ["round1-soft"],
                                        "max_length": MAX_LENGTH,
                                        "inference_batch_size": 64,
                                        "meta": {"task": task, "target": target, "variant": "full", "seed": 1}},

@@ -42,7 +42,7 @@ FINETUNE_RUN = f"results/cls/{CLS_SOURCE}/seed{SEED}/ft-none"  # fine-tuning of 
 FINETUNE_MODEL = f"{FINETUNE_RUN}/model"
 FINETUNE_LOG = f"logs/finetune_source/cls-{CLS_SOURCE}-seed{SEED}-none.log"
 GPU_RULES = {"bilingual_task_fitting", "finetune_source", "soft_label_step", "hard_label_step", "select_threshold",
-             "target_threshold_curve", "evaluate_variant"}
+             "target_threshold_curve", "evaluate_variant", "predict"}
 SUBMITTED = re.compile(r"Job (\d+) has been submitted with SLURM jobid (\d+)")
 JOB_BLOCK = re.compile(r"^(local)?rule (\w+):\n((?:[ \t]+.*\n)*?)[ \t]+jobid: (\d+)$", re.M)
 

@@ -6,6 +6,7 @@ rule bilingual_task_fitting:
     input:
         base=base_model(),
         corpus=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/btf-{{corpus}}/balanced.jsonl",
+        heldout=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/btf-{{corpus}}/heldout.jsonl",
     output:
         model=directory(f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/btf-{{corpus}}/model"),
     log:

@@ -7,6 +7,7 @@ rule balance_languages:
         target=btf_target_corpus,
     output:
         corpus=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/btf-{{corpus}}/balanced.jsonl",
+        heldout=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/btf-{{corpus}}/heldout.jsonl",
     log:
         "logs/balance_languages/{task}-{target}-seed{seed}-{corpus}.log",
     benchmark:
@@ -15,6 +16,7 @@ rule balance_languages:
         ENV
     params:
         mode=config["resample"]["mode"],
+        heldout=btf_heldout,
         source_language=source_language,
         target_language=target_language,
         seed=seed_of,

@@ -285,3 +285,18 @@ def test_interrupted_mlm_and_voter_training_resume_to_identical_weights(base, tm
         new = load_file(tmp_path / "new" / name / "model.safetensors")
         assert ref.keys() == new.keys()
         assert all(torch.equal(ref[k], new[k]) for k in ref), name
+
+
+def test_mlm_head_warm_up_trains_the_head_alone_and_lowers_the_loss(base, tmp_path):
+    texts = [r["text"] for r in reviews(200, 21)]
+    held = [r["text"] for r in reviews(40, 22)]
+    before = api.mlm_loss(base, held, max_length=32, seed=3)
+    assert before == api.mlm_loss(base, held, max_length=32, seed=3)  # same masks, same loss
+    metrics = api.warm_up_mlm_head(base, texts, tmp_path / "warm", steps=60, learning_rate=3e-3, batch_size=16,
+                                   max_length=32, seed=3, heldout=held)
+    assert metrics["heldout_mlm_loss_before"] == pytest.approx(before["loss"])
+    assert metrics["heldout_mlm_loss_after"] < before["loss"]
+    old, new = load_file(base / "model.safetensors"), load_file(tmp_path / "warm" / "model.safetensors")
+    changed = sorted(k for k in old if not torch.equal(old[k], new[k]))
+    assert changed and all(k.startswith("cls.predictions.") for k in changed), changed
+    assert "cls.predictions.decoder.weight" not in changed  # tied to the frozen input embeddings

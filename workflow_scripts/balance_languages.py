@@ -1,4 +1,9 @@
-"""Snakemake script: mix source and target unlabeled text for BTF, balanced between the two languages."""
+"""Snakemake script: mix source and target unlabeled text for BTF, balanced between the two languages.
+
+``params.heldout`` distinct target texts (at most a tenth of them, seeded) are kept out of the mixture and written
+to ``output.heldout``: BTF measures its masked-LM loss on them before and after training."""
+
+import random
 
 from xlt.errors import exit_on_user_error
 from xlt.io import write_jsonl
@@ -15,11 +20,17 @@ def main(sm):
     field = input_field("sequence" if sm.wildcards.task == "cls" else "token")
     source = texts_of(read_records(sm.input.source, field))
     target = texts_of(read_records(sm.input.target, field))
+    distinct = sorted(set(target))
+    random.Random(p.seed).shuffle(distinct)
+    held = set(distinct[: min(int(p.heldout), len(distinct) // 10)])
+    target = [t for t in target if t not in held]
+    write_jsonl(sm.output.heldout, [{"text": t} for t in sorted(held)])
     mixed = balance_languages(
         source, target, seed=p.seed, mode=p.mode, source_lang=p.source_language, target_lang=p.target_language
     )
     n = write_jsonl(sm.output.corpus, mixed)
-    log.info("source %d + target %d texts -> %d balanced texts (%s)", len(source), len(target), n, p.mode)
+    log.info("source %d + target %d texts -> %d balanced texts (%s); %d target texts held out", len(source),
+             len(target), n, p.mode, len(held))
 
 
 main(snakemake)  # noqa: F821

@@ -1,9 +1,14 @@
-"""Snakemake script: Bilingual Task Fitting, continued MLM on the language-balanced corpus."""
+"""Snakemake script: Bilingual Task Fitting, continued MLM on the language-balanced corpus.
+
+The masked-LM loss on held-out target texts (``input.heldout``, kept out of the corpus) is measured on the base
+model and on the BTF model: BTF that does not lower it has not adapted the encoder to the target text, and
+says so on the terminal."""
 
 from xlt.errors import exit_on_user_error
 from xlt.io import atomic_path
-from xlt.runtime import read_records, record_artifact, start, texts_of
-from xlt.train.api import continue_mlm
+from xlt.io import read_jsonl
+from xlt.runtime import alert, read_records, record_artifact, start, texts_of
+from xlt.train.api import continue_mlm, mlm_loss
 
 log = start(snakemake, "bilingual_task_fitting")  # noqa: F821
 
@@ -11,9 +16,20 @@ log = start(snakemake, "bilingual_task_fitting")  # noqa: F821
 @exit_on_user_error
 def main(sm):
     texts = texts_of(read_records(sm.input.corpus, "text"))
+    heldout = texts_of(read_jsonl(sm.input.heldout))
+    max_length, seed = sm.params.hp["max_length"], sm.params.seed
+    before = mlm_loss(sm.input.base, heldout, max_length=max_length, seed=seed) if heldout else None
     with atomic_path(sm.output.model) as out:
-        metrics = continue_mlm(sm.input.base, texts, out, hp=sm.params.hp, seed=sm.params.seed,
+        metrics = continue_mlm(sm.input.base, texts, out, hp=sm.params.hp, seed=seed,
                                checkpoint_dir=sm.params.checkpoints)
+        if heldout:
+            after = mlm_loss(out, heldout, max_length=max_length, seed=seed)
+            metrics.update(heldout_target_texts=after["texts"], heldout_target_mlm_loss_before=before["loss"],
+                           heldout_target_mlm_loss_after=after["loss"])
+            if not after["loss"] < before["loss"]:
+                w = sm.wildcards
+                alert(f"WARNING btf: {w.task} {w.target} seed{w.seed} btf-{w.corpus}: the held-out target MLM loss "
+                      f"did not fall ({before['loss']:.3f} -> {after['loss']:.3f}); BTF did not adapt the encoder")
         record_artifact(out, sm, metrics=metrics, texts=len(texts))
     log.info("BTF done: %s", metrics)
 

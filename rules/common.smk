@@ -108,31 +108,37 @@ def target_test(w):
     return labelled_data(w.task, lang, domain, "test")
 
 
+def given_unlabeled(task, target):
+    """The unlabeled corpus of tasks.<task>.unlabeled for a target ({files, format, field, encoding}), or None."""
+    return xlt_config.unlabeled_spec(config, task, target)
+
+
 def task_corpus(w):
-    """Unlabeled target text about the task: CLS unlabeled reviews, or the entity-based Wikipedia harvest."""
+    """Unlabeled target text about the task: the corpus given by path (tasks.<task>.unlabeled), else CLS
+    unlabeled reviews, or the entity-based Wikipedia harvest."""
     lang, domain = xlt_config.split_target(w.task, w.target)
+    if given_unlabeled(w.task, w.target) is not None:
+        return f"{RESULTS}/corpus/{w.task}/{w.target}/unlabeled_given.jsonl"
     if w.task == "cls":
         return f"{RESULTS}/data/cls/{lang}/{domain}/unlabeled.jsonl"
     return f"{RESULTS}/corpus/conll/{lang}/entity_sentences.jsonl"
+
+
+def given_unlabeled_files(w):
+    return given_unlabeled(w.task, w.target)["files"]
+
+
+def given_unlabeled_spec(w):
+    spec = dict(given_unlabeled(w.task, w.target))
+    spec.pop("files")
+    size = task_cfg(w.task).get("unlabeled_size")
+    return {**spec, "size": size}
 
 
 def btf_target_corpus(w):
     if w.corpus == "task":
         return task_corpus(w)
     return f"{RESULTS}/corpus/{w.task}/{w.target}/random_wikipedia.jsonl"
-
-
-def all_prepared_texts():
-    """Every prepared text file of the enabled tasks (tokenizer training / vocabulary trimming)."""
-    files = []
-    for task in enabled_tasks():
-        src = task_cfg(task)["source_language"]
-        for target in targets(task):
-            lang, domain = xlt_config.split_target(task, target)
-            files += [labelled_data(task, src, domain, "train"), labelled_data(task, lang, domain, "test")]
-            if task == "cls":
-                files.append(f"{RESULTS}/data/cls/{lang}/{domain}/unlabeled.jsonl")
-    return sorted(set(files))
 
 
 # ---------------------------------------------------------------- models
@@ -187,7 +193,8 @@ def training_hp(task, stage):
     """Hyper-parameters of one training stage, plus the settings every stage shares."""
     t = task_cfg(task)
     hp = dict(t[stage]) if stage in ("btf", "finetune") else dict(t["self_training"][stage])
-    hp.pop("balance", None)  # a setting of the hard step's selection, not of training (hard_balance)
+    for key in ("balance", "heldout_texts"):  # settings of the step around training (hard_balance, btf_heldout)
+        hp.pop(key, None)
     hp["max_length"] = t["max_length"]
     hp["checkpoint_every"] = config["self_training"]["checkpoint_every"]
     return hp
@@ -280,6 +287,10 @@ def max_length(w):
 
 def btf_hp(w):
     return training_hp(w.task, "btf")
+
+
+def btf_heldout(w):
+    return task_cfg(w.task)["btf"]["heldout_texts"]
 
 
 def finetune_hp(w):
@@ -551,6 +562,25 @@ def data_stats_entries():
                             "encoding": files[lang]["encoding"],
                         }
                     )
+    for task in enabled_tasks():
+        for target in targets(task):
+            spec = given_unlabeled(task, target)
+            if spec is None:
+                continue
+            lang, domain = xlt_config.split_target(task, target)
+            for path in spec["files"]:
+                entries.append(
+                    {
+                        "task": task,
+                        "lang": lang,
+                        "domain": domain,
+                        "split": "unlabeled-given",
+                        "path": path,
+                        "encoding": spec["encoding"],
+                        "format": spec["format"],
+                        "field": spec["field"],
+                    }
+                )
     return entries
 
 
@@ -565,15 +595,98 @@ def mapping_resources(w):
     return files_of_mapping(config["wikipedia"], w.lang)
 
 
-def base_model_texts():
-    """Texts the base model's vocabulary is built from (tiny model) or trimmed to (trim_vocab)."""
+CLS_DOMAINS = ("books", "dvd", "music")
+WEBIS_LANGUAGES = ("de", "en", "fr", "ja")  # the languages of Webis-CLS-10 as downloaded
+
+
+def cls_data_languages():
+    """Languages of the configured CLS copy: the synthetic ones (demo), the folders of data.cls.root, or
+    (before download) those of Webis-CLS-10."""
+    if SYNTHETIC:
+        return synthetic_cls_languages()
+    root = Path(config["data"]["cls"]["root"])
+    if not root.is_dir():
+        return list(WEBIS_LANGUAGES)
+    found = [p.name for p in sorted(root.iterdir()) if any((p / d / "train.review").is_file() for d in CLS_DOMAINS)]
+    return [xlt_config.normalise_lang(lang) for lang in found]
+
+
+def vocabulary_languages():
+    """model.vocabulary_languages, or (null) the source language and the targets of the enabled tasks."""
+    given = config["model"].get("vocabulary_languages")
+    if given:
+        return [xlt_config.normalise_lang(l) for l in given]
+    langs = []
+    for task in enabled_tasks():
+        langs += [task_cfg(task)["source_language"]] + [target_lang(task, t) for t in targets(task)]
+    return list(dict.fromkeys(langs))
+
+
+def vocabulary_sources():
+    """Texts the base model's vocabulary is built from (tiny model) or trimmed to (trim_vocab): every data file
+    configured for the languages of vocabulary_languages(), read in full (all CLS domains and splits, every CoNLL
+    file, every unlabeled corpus given by path), so that with model.vocabulary_languages set, adding a target
+    among them or resizing a corpus leaves the base model, and every other target's results, as they were.
+    The exception: a CoNLL target whose task corpus is harvested adds its harvest (no configured file holds it).
+    A list of {path, kind, format, field, encoding}."""
     m = config["model"]
     if m["source"] != "tiny" and not m["trim_vocab"]:
         return []
-    texts = all_prepared_texts()
+    langs = set(vocabulary_languages())
+    out = []
+
+    def add(path, kind, fmt, field=None, encoding="auto"):
+        out.append({"path": str(path), "kind": kind, "format": fmt, "field": field, "encoding": encoding})
+
+    if task_cfg("cls")["enabled"]:
+        from_disk = "synthetic" not in config and Path(config["data"]["cls"]["root"]).is_dir()
+        domains = task_cfg("cls")["domains"] if SYNTHETIC else CLS_DOMAINS
+        for lang in cls_data_languages():
+            if lang not in langs:
+                continue
+            for domain in domains:
+                for split in ("train", "test", "unlabeled"):
+                    path = cls_review_file(lang, domain, split)
+                    if not from_disk or Path(path).is_file():  # the synthetic and downloaded copies have all three
+                        add(path, "sequence", "webis")
     if task_cfg("conll")["enabled"]:
-        texts += [f"{RESULTS}/corpus/conll/{lang}/entity_sentences.jsonl" for lang in task_cfg("conll")["languages"]]
-    return texts
+        for lang, files in config["data"]["conll"]["files"].items():
+            if lang not in langs:
+                continue
+            for split in ("train", "dev", "test"):
+                if split in files:
+                    add(files[split], "token", "conll", encoding=files.get("encoding", "auto"))
+        for lang in task_cfg("conll")["languages"]:
+            if given_unlabeled("conll", lang) is None:
+                add(f"{RESULTS}/corpus/conll/{lang}/entity_sentences.jsonl", "token", "jsonl")
+    for task in enabled_tasks():
+        kind = "sequence" if task == "cls" else "token"
+        for key, value in (task_cfg(task).get("unlabeled") or {}).items():
+            if xlt_config.normalise_lang(key.partition("-")[0]) not in langs:
+                continue
+            spec = xlt_config.corpus_spec(value, f"config: tasks.{task}.unlabeled.{key}")
+            for path in spec["files"]:
+                add(path, kind, spec["format"], spec["field"], spec["encoding"])
+    unique = {}
+    for src in out:
+        unique.setdefault(src["path"], src)
+    return list(unique.values())
+
+
+def vocabulary_files():
+    return [src["path"] for src in vocabulary_sources()]
+
+
+def source_training_texts():
+    """The prepared source-language training files of the enabled tasks (MLM head warm-up of the base model)."""
+    if config["model"]["head_warmup"]["steps"] == 0 or config["model"]["source"] == "tiny":
+        return []
+    files = []
+    for task in enabled_tasks():
+        src = task_cfg(task)["source_language"]
+        domains = task_cfg(task)["domains"] if task == "cls" else [None]
+        files += [labelled_data(task, src, d, "train") for d in domains]
+    return files
 
 
 def base_model_snapshot():

@@ -23,7 +23,8 @@ rule download_model:
 
 rule build_base_model:
     input:
-        texts=base_model_texts(),
+        vocabulary=vocabulary_files(),
+        warmup=source_training_texts(),
         snapshot=base_model_snapshot(),
     output:
         model=directory(f"{RESULTS}/models/base"),
@@ -35,6 +36,7 @@ rule build_base_model:
         ENV
     params:
         model=config["model"],
+        vocabulary=vocabulary_sources(),
         seed=config["data"]["seed"],
     script:
         "../workflow_scripts/build_base_model.py"

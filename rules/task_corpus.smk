@@ -1,7 +1,8 @@
 # Stage 1: task corpora in the target language. CLS uses the corpus' unlabeled reviews (rules/data.smk);
 # for NER the corpus is harvested from Wikipedia: entities of the English training set -> English page ->
 # interlanguage link -> target page -> sentences that mention them (Section 3.1). MBERT-wiki's random
-# Wikipedia corpus has the same size.
+# Wikipedia corpus has the same size. A target with unlabeled text given by path (tasks.<task>.unlabeled)
+# uses that instead (prepare_unlabeled_text).
 
 
 localrules:
@@ -113,3 +114,22 @@ rule sample_random_wikipedia:
         seed=config["data"]["seed"],
     script:
         "../workflow_scripts/sample_random_sentences.py"
+
+
+rule prepare_unlabeled_text:
+    input:
+        files=given_unlabeled_files,
+        test=target_test,
+    output:
+        corpus=f"{RESULTS}/corpus/{{task}}/{{target}}/unlabeled_given.jsonl",
+        info=f"{RESULTS}/corpus/{{task}}/{{target}}/unlabeled_given.info.json",
+    log:
+        "logs/prepare_unlabeled_text/{task}-{target}.log",
+    conda:
+        ENV
+    params:
+        kind=task_kind,
+        spec=given_unlabeled_spec,
+        seed=config["data"]["seed"],
+    script:
+        "../workflow_scripts/prepare_unlabeled_text.py"

@@ -57,6 +57,11 @@ def write_jsonl(path, records):
     return str(path)
 
 
+def jsonl_source(path, kind="sequence"):
+    """One entry of the rule's params.vocabulary (rules/common.smk: vocabulary_sources)."""
+    return {"path": str(path), "kind": kind, "format": "jsonl", "field": None, "encoding": "auto"}
+
+
 TINY = {"vocab_size": 150, "hidden_size": 16, "num_layers": 2, "num_heads": 2, "intermediate_size": 32}
 
 
@@ -65,8 +70,9 @@ def test_build_base_model_tiny_then_local_cut_and_trimmed(tmp_path, monkeypatch)
                                                     {"tokens": ["東京", "に", "住む", "田中", "さん"]},
                                                     {"text": "A book about the sea, and a long river."}] * 3)
     model = {"source": "tiny", "name": "unused", "revision": "main", "layers": None, "trim_vocab": False, "tiny": TINY}
-    code, log = run_script("build_base_model", tmp_path, monkeypatch, input={"texts": [texts], "snapshot": []},
-                           params={"model": model, "seed": 1}, output={"model": str(tmp_path / "tiny")})
+    code, log = run_script("build_base_model", tmp_path, monkeypatch, input={"snapshot": []},
+                           params={"model": model, "seed": 1, "vocabulary": [jsonl_source(texts)]},
+                           output={"model": str(tmp_path / "tiny")})
     assert code == 0, log
     artifact = json.loads((tmp_path / "tiny" / "xlt_artifact.json").read_text())
     assert artifact["model"]["num_layers"] == 2 and artifact["texts"] == 9
@@ -75,19 +81,45 @@ def test_build_base_model_tiny_then_local_cut_and_trimmed(tmp_path, monkeypatch)
     only = write_jsonl(tmp_path / "only.jsonl", [{"text": "Ein Buch über das Meer."}])
     local = {**model, "source": "local", "name": str(tmp_path / "tiny"), "layers": 1, "trim_vocab": True}
     code, log = run_script("build_base_model", tmp_path, monkeypatch,
-                           input={"texts": [only], "snapshot": str(tmp_path / "tiny")},
-                           params={"model": local, "seed": 1}, output={"model": str(tmp_path / "cut")})
+                           input={"snapshot": str(tmp_path / "tiny")},
+                           params={"model": local, "seed": 1, "vocabulary": [jsonl_source(only)]},
+                           output={"model": str(tmp_path / "cut")})
     assert code == 0, log
     cut = json.loads((tmp_path / "cut" / "config.json").read_text())
     assert cut["num_hidden_layers"] == 1 and cut["vocab_size"] < artifact["model"]["vocab_size"]
+
+
+def test_build_base_model_reads_its_vocabulary_from_the_raw_data_files(tmp_path, monkeypatch):
+    """Webis XML and CoNLL columns are read in full (stars and tags dropped) beside JSON lines."""
+    review = tmp_path / "train.review"
+    review.write_text('<?xml version="1.0" encoding="utf-8"?>\n<items>\n<item><rating>5.0</rating>'
+                      "<summary>Schön</summary><text>ein Buch über das Meer</text></item>\n"
+                      "<item><rating>3.0</rating><summary>Na ja</summary><text>mittel</text></item>\n</items>\n",
+                      encoding="utf-8")
+    conll = tmp_path / "ned.train"
+    conll.write_text("-DOCSTART- -DOCSTART- O\n\nDe Art O\nzee N O\nbij Prep O\nAmsterdam N B-LOC\n\n",
+                     encoding="utf-8")
+    model = {"source": "tiny", "name": "unused", "revision": "main", "layers": None, "trim_vocab": False, "tiny": TINY}
+    vocabulary = [{"path": str(review), "kind": "sequence", "format": "webis", "field": None, "encoding": "auto"},
+                  {"path": str(conll), "kind": "token", "format": "conll", "field": None, "encoding": "auto"}]
+    code, log = run_script("build_base_model", tmp_path, monkeypatch, input={"snapshot": []},
+                           params={"model": model, "seed": 1, "vocabulary": vocabulary},
+                           output={"model": str(tmp_path / "tiny")})
+    assert code == 0, log
+    assert json.loads((tmp_path / "tiny" / "xlt_artifact.json").read_text())["texts"] == 3  # 2 reviews, 1 sentence
+    from transformers import AutoTokenizer
+
+    vocab = AutoTokenizer.from_pretrained(tmp_path / "tiny").get_vocab()
+    assert any("Amsterdam" in piece or "msterdam" in piece for piece in vocab)  # the CoNLL words, not its tags
 
 
 def test_build_base_model_reports_a_bad_record_in_one_line(tmp_path, monkeypatch):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "fine"}\n{"label": 1}\n', encoding="utf-8")
     model = {"source": "tiny", "name": "x", "revision": "main", "layers": None, "trim_vocab": False, "tiny": TINY}
-    code, log = run_script("build_base_model", tmp_path, monkeypatch, input={"texts": [str(bad)], "snapshot": []},
-                           params={"model": model, "seed": 1}, output={"model": str(tmp_path / "m")})
+    code, log = run_script("build_base_model", tmp_path, monkeypatch, input={"snapshot": []},
+                           params={"model": model, "seed": 1, "vocabulary": [jsonl_source(str(bad))]},
+                           output={"model": str(tmp_path / "m")})
     assert code == 1
     errors = [line for line in log.splitlines() if line.startswith("error:")]
     assert errors == [f"error: {bad}:2: expected a record with a 'text' string or a 'tokens' list"]

@@ -12,6 +12,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from xlt.data.unlabeled import corpus_spec  # noqa: F401 (also used by the rules)
 from xlt.errors import UserError
 from xlt.plan import variant_chain
 from xlt.selftrain import parse_schedule
@@ -148,16 +149,32 @@ def _cross_checks(config: dict) -> None:
     if config["tasks"]["conll"]["self_training"]["hard"]["balance"] != "none":
         raise UserError("config: tasks.conll.self_training.hard.balance must be none "
                         "(class balance applies to sentence classification only)")
+    for task in TASKS:
+        if not config["tasks"][task]["enabled"]:
+            continue
+        known = set(targets(config, task)) | {split_target(task, t)[0] for t in targets(config, task)}
+        for key, value in (config["tasks"][task].get("unlabeled") or {}).items():
+            lang, dash, domain = key.partition("-")
+            if normalise_lang(lang) + dash + domain not in known:
+                raise UserError(f"config: tasks.{task}.unlabeled.{key}: not a target of {task} "
+                                f"(targets: {', '.join(targets(config, task))})")
+            corpus_spec(value, f"config: tasks.{task}.unlabeled.{key}")
     conll = config["tasks"]["conll"]
     if conll["enabled"]:
         files = config["data"]["conll"]["files"]
         if "train" not in files.get("en", {}):
             raise UserError("config: data.conll.files.en.train is required (English training set)")
+        random_btf = any(variants[v]["btf"] == "random" for v in conll["variants"])
         for lang in conll["languages"]:
             if "test" not in files.get(lang, {}):
                 raise UserError(f"config: data.conll.files.{lang}.test is required for target {lang}")
             if lang not in config["wikipedia"]["dumps"]:
-                raise UserError(f"config: wikipedia.dumps.{lang} is required (the NER task corpus is harvested from it)")
+                if unlabeled_spec(config, "conll", lang) is None:
+                    raise UserError(f"config: wikipedia.dumps.{lang} is required (the NER task corpus is harvested "
+                                    f"from it), or give the corpus as tasks.conll.unlabeled.{lang}")
+                if random_btf:
+                    raise UserError(f"config: wikipedia.dumps.{lang} is required (a variant with btf: random samples "
+                                    "random Wikipedia text)")
     cls = config["tasks"]["cls"]
     if cls["enabled"] and any(variants[v]["btf"] == "random" for v in cls["variants"]):
         for lang in cls["languages"]:
@@ -271,6 +288,21 @@ def targets(config: dict, task: str) -> list[str]:
     if task == "cls":
         return [f"{lang}-{dom}" for lang in langs for dom in tcfg["domains"]]
     return langs
+
+
+def unlabeled_spec(config: dict, task: str, target: str) -> dict | None:
+    """The unlabeled corpus given by path for a target (``tasks.<task>.unlabeled``: the target's own key, e.g.
+    ``de-books``, else its language's), normalised by :func:`xlt.data.unlabeled.corpus_spec`; None if not given."""
+    given = config["tasks"][task].get("unlabeled") or {}
+    lang = split_target(task, target)[0]
+    for key in (target, lang, "jp" if lang == "ja" else None):
+        if key is not None and key in given:
+            return corpus_spec(given[key], f"config: tasks.{task}.unlabeled.{key}")
+    if task == "cls":
+        domain = split_target(task, target)[1]
+        if lang == "ja" and f"jp-{domain}" in given:
+            return corpus_spec(given[f"jp-{domain}"], f"config: tasks.{task}.unlabeled.jp-{domain}")
+    return None
 
 
 def split_target(task: str, target: str) -> tuple[str, str | None]:

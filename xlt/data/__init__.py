@@ -4,6 +4,7 @@
   star ratings, the seeded down-sampled unlabeled pool.
 * :mod:`xlt.data.conll` -- CoNLL-2002/2003 NER column files (2 to 5 columns, IOB1 or IOB2,
   UTF-8 or latin-1), normalised to IOB2.
+* :mod:`xlt.data.unlabeled` -- unlabeled target text given by path (plain text, JSON lines, CoNLL, Webis XML).
 * :mod:`xlt.data.stats` -- one row of statistics per (task, language, domain, split).
 * :mod:`xlt.data.download` -- fetch a URL to a file atomically and report its SHA-256.
 

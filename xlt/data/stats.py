@@ -9,7 +9,9 @@ meaningful length. Each row names its source file and the file's SHA-256.
 
 The unlabeled split of a CLS target is its pool before down-sampling: ``unlabeled.review``, or the
 fallback pool of the language's train reviews (labels dropped; texts that are also test reviews and
-repeats left out), marked in ``unlabeled_pool`` and listing every source file and digest.
+repeats left out), marked in ``unlabeled_pool`` and listing every source file and digest. An unlabeled
+corpus given by path (``tasks.<task>.unlabeled``) is the split ``unlabeled-given`` (pool ``given``), read in
+full before the target's test items are left out and the corpus is sampled.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from xlt.io import atomic_path, sha256_file
 
 CLS_TASKS = ("cls",)
 CONLL_TASKS = ("ner", "conll")
+GIVEN_SPLIT = "unlabeled-given"  # an unlabeled corpus given by path (tasks.<task>.unlabeled)
 
 STATS_COLUMNS = [
     "task",
@@ -138,6 +141,28 @@ def unlabeled_pool_row(language: str, domain: str, paths, task: str = "cls") -> 
     return cls_row(language, domain, "unlabeled", paths, [{"text": t} for t in pool], info, task=task)
 
 
+def given_corpus_row(task: str, language: str, domain: str, entries: list[dict]) -> dict:
+    """Row for an unlabeled corpus given by path (``tasks.<task>.unlabeled``), its files read in full as the
+    workflow reads them (:func:`xlt.data.unlabeled.read_unlabeled`: repeats dropped, gold labels ignored)."""
+    from xlt.data.unlabeled import read_unlabeled
+
+    kind = "sequence" if task in CLS_TASKS else "token"
+    paths = [e["path"] for e in entries]
+    first = entries[0]
+    records, _ = read_unlabeled(paths, kind, input_format=first.get("format") or "auto", field=first.get("field"),
+                                encoding=first.get("encoding") or "auto")
+    if kind == "sequence":
+        row = cls_row(language, domain, GIVEN_SPLIT, paths, [{"text": r["text"]} for r in records], {}, task=task)
+    else:
+        source, digest = _sources(paths)
+        tokens = sum(len(r["tokens"]) for r in records)
+        row = {"task": task, "language": language, "domain": domain, "split": GIVEN_SPLIT, "examples": len(records),
+               "tokens": tokens, "characters": sum(len(t) for r in records for t in r["tokens"]),
+               "mean_tokens": _mean(tokens, len(records)), "source": source, "sha256": digest}
+    row["unlabeled_pool"] = "given"
+    return row
+
+
 def stats_rows(entries: list[dict]) -> list[dict]:
     """One row per (task, language, domain, split) of ``entries``.
 
@@ -152,7 +177,9 @@ def stats_rows(entries: list[dict]) -> list[dict]:
     rows = []
     for (task, language, domain, split), group in groups.items():
         paths = [entry["path"] for entry in group]
-        if task in CLS_TASKS and split == "unlabeled":
+        if split == GIVEN_SPLIT:
+            rows.append(given_corpus_row(task, language, domain, group))
+        elif task in CLS_TASKS and split == "unlabeled":
             rows.append(unlabeled_pool_row(language, domain, paths, task=task))
         elif len(paths) > 1:
             raise UserError(

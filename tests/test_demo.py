@@ -68,8 +68,18 @@ def test_demo_produces_every_result(demo):
     assert list(conll["target"]) == ["de", "average"]
 
 
+# What the demo's CoNLL chains are known to fire (docs/self_training.md, "What the demo shows"): the soft student,
+# trained on German text only, loses English MISC (nationality adjectives it never sees in the German harvest),
+# so the source-consistency filter drops most English MISC words; and at the fixed thresholds 0.99 and 0.999 of
+# Table 8 only O words pass.
+KNOWN_CONLL_GUARDS = {("keep_classes", "MISC kept at"), ("pseudo_labels", "carry no entity")}
+
+
 def test_demo_self_training_is_healthy(demo):
-    """Every self-training step of the demo has its health record, and no guard fires (docs/self_training.md)."""
+    """Every self-training step has its health record; every soft student learns its teacher; no CLS guard fires,
+    and the CoNLL guards that fire are the known MISC finding, each printed on the terminal and marked in the
+    tables (docs/self_training.md)."""
+    terminal = (demo / "terminal.txt").read_text()
     for task, steps in (("cls", 20), ("conll", 12)):
         table = pd.read_csv(demo / "results" / f"{task}_selftrain.tsv", sep="\t", keep_default_na=False)
         assert len(table) >= steps // 2
@@ -77,9 +87,19 @@ def test_demo_self_training_is_healthy(demo):
                 "guards"} <= set(table.columns)
         soft = table[table["stage"].str.endswith("soft")]
         assert (soft["teacher_agreement"].astype(float) > soft["majority_rate"].astype(float)).all()
+        assert (soft["teacher_agreement"].astype(float) >= 0.9).all(), soft[["chain", "teacher_agreement"]]
         fired = table[table["guards"] != ""]
-        assert fired.empty, fired[["target", "seed", "chain", "guards", "guard_messages"]].to_string()
-    assert "WARNING guard" not in (demo / "terminal.txt").read_text()
+        if task == "cls":
+            assert fired.empty, fired[["target", "seed", "chain", "guards", "guard_messages"]].to_string()
+            continue
+        for _, row in fired.iterrows():
+            for check, message in zip(row["guards"].split(), row["guard_messages"].split(" | ")):
+                assert any(check.strip() == c and m in message for c, m in KNOWN_CONLL_GUARDS), (row["chain"], message)
+                assert f"WARNING guard {check.strip()}: conll de seed1 " in terminal
+        if not fired.empty:
+            avg = pd.read_csv(demo / "results" / "conll_avg.tsv", sep="\t", keep_default_na=False)
+            assert avg["full"].astype(str).str.endswith("\u2020").all() and "keep_classes" in avg["note"][0]
+    assert "WARNING guard" not in "\n".join(line for line in terminal.splitlines() if " cls " in line)
     avg = pd.read_csv(demo / "results" / "cls_avg.tsv", sep="\t")
     assert "note" not in avg.columns  # nothing to mark
 
@@ -111,7 +131,9 @@ SELF_TRAINING = {"soft_label_step", "select_threshold", "target_threshold_curve"
 
 
 def test_self_training_edit_reruns_only_self_training(demo):
-    jobs = dry_run_jobs(demo, edited_config(demo, ["tasks", "conll", "self_training", "hard", "learning_rate"], 1e-4))
+    current = yaml.safe_load((demo / "demo.yaml").read_text())["tasks"]["conll"]["self_training"]["hard"]
+    jobs = dry_run_jobs(demo, edited_config(demo, ["tasks", "conll", "self_training", "hard", "learning_rate"],
+                                            2 * current["learning_rate"]))
     assert "hard_label_step" in jobs
     assert set(jobs) <= SELF_TRAINING, jobs
     assert "soft_label_step" in jobs  # round 2 soft steps learn from the round-1 hard student

@@ -43,6 +43,7 @@ rule soft_label_step:
 rule select_threshold:
     input:
         student=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/model",
+        teacher=teacher_model,
         source=source_train,
         previous_keep=previous_source_keep,
     output:
@@ -66,6 +67,7 @@ rule select_threshold:
         min_support=config["self_training"]["min_support"],
         fallback_threshold=config["self_training"]["fallback_threshold"],
         ner_selection=config["self_training"]["ner_selection"],
+        ner_curve=config["self_training"]["ner_curve"],
         guards=config["self_training"]["guards"],
         class_keep_ratio=config["self_training"]["class_keep_ratio"],
         max_length=max_length,
@@ -94,6 +96,7 @@ rule target_threshold_curve:
         kind=task_kind,
         thresholds=config["self_training"]["thresholds"],
         ner_selection=config["self_training"]["ner_selection"],
+        ner_curve=config["self_training"]["ner_curve"],
         max_length=max_length,
         inference_batch_size=config["self_training"]["inference_batch_size"],
     script:

@@ -351,3 +351,21 @@ def test_balance_classes_keeps_the_most_confident_of_each_class():
     keep = balance_classes(indices, labels, conf)
     assert keep == [1, 2, 3, 4]  # negatives 5 and 8 (most confident), both positives
     assert balance_classes([1, 2], [1, 1], [0.9, 0.95]) == [0, 1]  # one class: nothing to balance
+
+
+def test_entity_curve_leaves_out_words_that_are_o_in_gold_and_prediction():
+    """O words the model is sure of dominate an all-word curve; the entity curve counts only the other words."""
+    from xlt.tasks import threshold_curve_of
+
+    # label ids: 0 = O, 1 = B-PER (CONLL_LABELS order). 90 sure O words, right; 10 entity words at 0.8, 8 right.
+    o = np.tile([[0.995, 0.005] + [0.0] * 7], (90, 1))
+    ent = np.tile([[0.2, 0.8] + [0.0] * 7], (10, 1))
+    probs = [np.concatenate([o, ent])]
+    records = [{"tokens": ["w"] * 100, "tags": ["O"] * 90 + ["B-PER"] * 8 + ["O"] * 2}]
+    every = {r["threshold"]: r for r in threshold_curve_of("token", probs, records, [0.5, 0.9, 0.99], ner_curve="all")}
+    ents = {r["threshold"]: r for r in threshold_curve_of("token", probs, records, [0.5, 0.9, 0.99])}
+    assert every[0.5]["total"] == 100 and ents[0.5]["total"] == 10  # the 90 O/O words are left out
+    assert ents[0.5]["accuracy"] == pytest.approx(0.8) and every[0.5]["accuracy"] == pytest.approx(0.98)
+    assert every[0.99]["selected"] == 90 and ents[0.99]["selected"] == 0  # at 0.99 no entity word passes
+    with pytest.raises(ValueError, match="ner_curve"):
+        threshold_curve_of("token", probs, records, [0.5], ner_curve="some")

@@ -3,7 +3,8 @@
 The soft-label student labels the English training data; accuracy and recall of its confident
 predictions against the threshold give the curve; alpha is where accuracy bends most among the thresholds with
 enough support (xlt.selftrain.choose_alpha). English samples the student mispredicts are removed, and stay
-removed in later rounds. alpha.json and source_keep.json carry the step's health record and guards."""
+removed in later rounds. alpha.json and source_keep.json carry the step's health record and guards; alpha.json
+also has the teacher's English accuracy beside the soft student's (the student learns only target text)."""
 
 import numpy as np
 
@@ -34,7 +35,7 @@ def main(sm):
     unit = ner_unit(p.ner_selection) if p.kind == "token" else "sample"
     source = read_records(sm.input.source, input_field(p.kind))
     probs = predict_probs(sm.input.student, source, batch_size=p.inference_batch_size, max_length=p.max_length)
-    curve = threshold_curve_of(p.kind, probs, source, p.thresholds, unit=unit)
+    curve = threshold_curve_of(p.kind, probs, source, p.thresholds, unit=unit, ner_curve=p.ner_curve)
     alpha = choose_alpha(curve, method=p.curvature, min_support=p.min_support, fallback=p.fallback_threshold)
 
     previous = read_json(sm.input.previous_keep)["keep"] if sm.input.get("previous_keep") else None
@@ -42,6 +43,9 @@ def main(sm):
     keep = update_source_keep(previous, predicted_ids(p.kind, probs), gold, unit="token" if unit == "token" else "sentence")
     per_class = keep_by_class(p.kind, keep, gold, labels)
     fit = english_fit(p.kind, probs, gold, labels)
+    if sm.input.get("teacher"):  # the soft student should come close to its teacher on English too
+        teacher = predict_probs(sm.input.teacher, source, batch_size=p.inference_batch_size, max_length=p.max_length)
+        fit["teacher_english_accuracy"] = english_fit(p.kind, teacher, gold, labels)["english_accuracy"]
 
     where = f"{w.task} {w.target} seed{w.seed} {w.chain}"
     threshold_guards = raise_guards(check_threshold(alpha, p.min_support), p.guards, where)

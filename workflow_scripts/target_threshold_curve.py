@@ -19,7 +19,7 @@ def main(sm):
     test = read_records(sm.input.test, input_field(p.kind))
     probs = predict_probs(sm.input.student, test, batch_size=p.inference_batch_size, max_length=p.max_length)
     unit = ner_unit(p.ner_selection) if p.kind == "token" else "sample"
-    write_curve(threshold_curve_of(p.kind, probs, test, p.thresholds, unit=unit), sm.output.curve)
+    write_curve(threshold_curve_of(p.kind, probs, test, p.thresholds, unit=unit, ner_curve=p.ner_curve), sm.output.curve)
     log.info("target curve over %d examples written", len(test))
 
 

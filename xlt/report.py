@@ -421,7 +421,8 @@ def selftrain_row(entry: Mapping) -> dict:
         a = read_json(files["alpha"])
         row.update({"alpha": a["alpha"], "alpha_rule": a["rule"], "alpha_method": a["method"],
                     "alpha_support": a["support"], "alpha_reason": a.get("reason", ""),
-                    "curve_support": _curve_support(a.get("curve", [])), "english_accuracy": a.get("english_accuracy")})
+                    "curve_support": _curve_support(a.get("curve", [])), "english_accuracy": a.get("english_accuracy"),
+                    "teacher_english_accuracy": a.get("teacher_english_accuracy")})
         row.update(_flat("english_pred_share", a.get("english_pred_share")))
         row.update(_flat("english_gold_share", a.get("english_gold_share")))
         guards += a.get("guards", [])

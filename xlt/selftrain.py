@@ -115,7 +115,8 @@ def flatten_sentences(probs: Sequence, gold: Sequence[Sequence[int]]) -> tuple[n
 
 
 def threshold_curve(
-    probs, gold, thresholds: Sequence[float] = DEFAULT_THRESHOLDS, *, ignore_index: int = -100
+    probs, gold, thresholds: Sequence[float] = DEFAULT_THRESHOLDS, *, ignore_index: int = -100,
+    outside: int | None = None,
 ) -> list[dict]:
     """Accuracy and recall of the confident predictions at each threshold (paper Eq. 3, Figure 2).
 
@@ -127,12 +128,19 @@ def threshold_curve(
     probability > t, or for voters, all voters agree and every voter's confidence > t.
     Per threshold: ``accuracy`` = correct selected / selected (NaN when nothing is selected) and
     ``recall`` = selected / total, the fraction of units that meet the threshold.
+
+    ``outside`` (NER, ``self_training.ner_curve: entities``): the id of ``O``; units that are ``O`` both in the
+    gold labels and in the prediction (the argmax of the voters' mean) are left out, as entity-level scores
+    leave them out. Without it, the ~85-90% of words that are confidently ``O`` dominate the curve, and its
+    bend lies where hardly an entity word is confident enough to pass.
     """
     p = as_voter_probs(probs)
     g = np.asarray(gold, dtype=np.int64).reshape(-1)
     if p.shape[1] != len(g):
         raise ValueError(f"{p.shape[1]} predictions but {len(g)} gold labels")
     valid = g != ignore_index
+    if outside is not None:
+        valid &= ~((g == outside) & (p.mean(axis=0).argmax(axis=-1) == outside))
     p, g = p[:, valid], g[valid]
     total = int(len(g))
     rows = []
@@ -319,6 +327,7 @@ def choose_alpha(
 
 
 NER_SELECTIONS = ("sentence", "token", "sentence-masked")
+NER_CURVES = ("entities", "all")  # self_training.ner_curve: which words a word-unit NER threshold curve counts
 
 
 def ner_unit(ner_selection: str) -> str:

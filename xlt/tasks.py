@@ -50,16 +50,22 @@ def ids_to_tags(ids_per_sentence) -> list[list[str]]:
     return [[CONLL_LABELS[i] for i in ids] for ids in ids_per_sentence]
 
 
-def threshold_curve_of(kind: str, probs, records: list[dict], thresholds, unit: str = "token") -> list[dict]:
+def threshold_curve_of(kind: str, probs, records: list[dict], thresholds, unit: str = "token",
+                       ner_curve: str = "entities") -> list[dict]:
     """Accuracy and recall against the threshold of a model's predictions on labelled records (Eq. 3).
 
     NER counts words (``unit="token"``) or whole sentences (``unit="sentence"``, see
-    :func:`xlt.selftrain.ner_unit`)."""
-    from xlt.selftrain import flatten_sentences, sentence_threshold_curve, threshold_curve
+    :func:`xlt.selftrain.ner_unit`); with words, ``ner_curve="entities"`` leaves out the words that are ``O``
+    in both gold and prediction (``"all"`` counts every word)."""
+    from xlt.selftrain import NER_CURVES, flatten_sentences, sentence_threshold_curve, threshold_curve
 
+    if ner_curve not in NER_CURVES:
+        raise ValueError(f"ner_curve {ner_curve!r}: expected one of {NER_CURVES}")
     gold = gold_ids(kind, records)
     if kind == "token":
         if unit == "sentence":
             return sentence_threshold_curve(probs, gold, thresholds)
         probs, gold = flatten_sentences(probs, gold)
+        outside = labels_of(kind).index("O") if ner_curve == "entities" else None
+        return threshold_curve(probs, gold, thresholds, outside=outside)
     return threshold_curve(probs, gold, thresholds)

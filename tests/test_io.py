@@ -88,11 +88,15 @@ def test_threshold_curve_of_counts_words_for_ner():
     records = [{"tokens": ["Berlin", "ist"], "tags": ["B-LOC", "O"]}, {"tokens": ["Ja"], "tags": ["O"]}]
     onehot = np.eye(9)
     probs = [np.stack([onehot[5] * 0.95 + 0.05 / 9, onehot[0] * 0.6 + 0.4 / 9])[None], (onehot[[1]] * 0.99)[None]]
-    rows = threshold_curve_of("token", probs, records, [0.5, 0.9])
+    rows = threshold_curve_of("token", probs, records, [0.5, 0.9], ner_curve="all")
     assert [r["total"] for r in rows] == [3, 3]
     assert [r["selected"] for r in rows] == [3, 2]
     # the third word is confidently wrong (B-PER for O): accuracy 2/3 at 0.5, 1/2 at 0.9
     assert [round(r["accuracy"], 3) for r in rows] == [0.667, 0.5]
+    # the default counts entity words only: "ist" is O in gold and prediction and is left out
+    rows = threshold_curve_of("token", probs, records, [0.5, 0.9])
+    assert [r["total"] for r in rows] == [2, 2] and [r["selected"] for r in rows] == [2, 2]
+    assert [round(r["accuracy"], 3) for r in rows] == [0.5, 0.5]
 
 
 def test_provenance_records_versions_and_the_machine():

@@ -91,3 +91,24 @@ def test_sigkilled_finetuning_resumes_to_identical_weights_and_predictions(tmp_p
     p_ref = api.predict_probs(tmp_path / "reference", dev, batch_size=4, max_length=32)
     p_new = api.predict_probs(tmp_path / "resumed", dev, batch_size=4, max_length=32)
     assert np.array_equal(p_ref, p_new)
+
+
+class _Planted:
+    """Unpickling this object would run code (here: create a file)."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (Path.touch, (Path(self.path),))
+
+
+def test_a_planted_pickle_in_a_checkpoint_is_refused_not_run(tmp_path, caplog):
+    from xlt.train import loop
+
+    marker = tmp_path / "code-ran"
+    torch.save({"fingerprint": "x", "step": 1, "payload": _Planted(marker)}, tmp_path / loop.STATE_FILE)
+    assert loop.load_checkpoint(tmp_path, "x") is None
+    assert not marker.exists() and "ignoring unreadable checkpoint" in caplog.text
+    torch.save({"fingerprint": "x", "step": 1, "trainable": {"w": torch.ones(2)}}, tmp_path / loop.STATE_FILE)
+    assert loop.load_checkpoint(tmp_path, "x")["step"] == 1  # plain tensors and numbers still load

@@ -175,7 +175,9 @@ def load_checkpoint(checkpoint_dir: Path | None, digest: str) -> dict | None:
     if not path.is_file():
         return None
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=False)
+        # weights_only: a checkpoint holds tensors, numbers, strings and lists/dicts of them; unpickling
+        # anything else (code) is refused, so a planted checkpoint cannot run code
+        payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # a checkpoint that cannot be read is as good as none
         log.warning("ignoring unreadable checkpoint %s (%s)", path, err)
         return None
@@ -308,7 +310,7 @@ def train(model: torch.nn.Module, task: Task, s: Settings, *, device: torch.devi
     if evaluate is not None and best["step"] is not None and best["step"] != total:
         state = best_in_memory
         if state is None and ckpt_dir is not None:
-            state = torch.load(ckpt_dir / f"best-{best['step']}.pt", map_location="cpu")
+            state = torch.load(ckpt_dir / f"best-{best['step']}.pt", map_location="cpu", weights_only=True)
         load_trainable_state(model, state)
         log.info("%s: selected the model of step %d (dev score %.4f)", name, best["step"], best["score"])
     model.eval()

@@ -5,8 +5,7 @@ model and on the BTF model: BTF that does not lower it has not adapted the encod
 says so on the terminal."""
 
 from xlt.errors import exit_on_user_error
-from xlt.io import atomic_path
-from xlt.io import read_jsonl
+from xlt.io import atomic_path, read_jsonl
 from xlt.runtime import alert, read_records, record_artifact, start, texts_of
 from xlt.train.api import continue_mlm, mlm_loss
 
@@ -17,13 +16,14 @@ log = start(snakemake, "bilingual_task_fitting")  # noqa: F821
 def main(sm):
     texts = texts_of(read_records(sm.input.corpus, "text"))
     heldout = texts_of(read_jsonl(sm.input.heldout))
-    max_length, seed = sm.params.hp["max_length"], sm.params.seed
-    before = mlm_loss(sm.input.base, heldout, max_length=max_length, seed=seed) if heldout else None
+    seed = sm.params.seed
+    score = dict(max_length=sm.params.hp["max_length"], seed=seed, mlm_probability=sm.params.hp["mlm_probability"])
+    before = mlm_loss(sm.input.base, heldout, **score) if heldout else None
     with atomic_path(sm.output.model) as out:
         metrics = continue_mlm(sm.input.base, texts, out, hp=sm.params.hp, seed=seed,
                                checkpoint_dir=sm.params.checkpoints)
         if heldout:
-            after = mlm_loss(out, heldout, max_length=max_length, seed=seed)
+            after = mlm_loss(out, heldout, **score)
             metrics.update(heldout_target_texts=after["texts"], heldout_target_mlm_loss_before=before["loss"],
                            heldout_target_mlm_loss_after=after["loss"])
             if not after["loss"] < before["loss"]:

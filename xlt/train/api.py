@@ -473,7 +473,8 @@ def _mlm_ids(tokenizer, texts: Sequence[str], max_length: int) -> list[list[int]
     return [x for x in encode_texts(tokenizer, [t for t in texts if isinstance(t, str)], max_length) if len(x) > 2]
 
 
-def mlm_loss(model_dir, texts: Sequence[str], *, max_length: int = 128, batch_size: int = 32, seed: int = 0) -> dict:
+def mlm_loss(model_dir, texts: Sequence[str], *, max_length: int = 128, batch_size: int = 32, seed: int = 0,
+             mlm_probability: float = 0.15) -> dict:
     """Masked-LM loss of ``model_dir`` on ``texts``: mean cross-entropy over the masked positions.
 
     The masks are those of :func:`mlm_task` for a fixed ``seed``, so two models scored on the same texts with the
@@ -486,20 +487,26 @@ def mlm_loss(model_dir, texts: Sequence[str], *, max_length: int = 128, batch_si
     quiet_transformers()
     model_dir = _check_folder(model_dir, "model_dir")
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForMaskedLM.from_pretrained(model_dir).to(device).eval()
+    model = AutoModelForMaskedLM.from_pretrained(model_dir).to(device)
+    return _masked_lm_loss(model, tokenizer, texts, max_length=max_length, batch_size=batch_size, seed=seed,
+                           mlm_probability=mlm_probability, device=device)
+
+
+def _masked_lm_loss(model, tokenizer, texts, *, max_length, batch_size, seed, mlm_probability, device) -> dict:
+    """:func:`mlm_loss` of a loaded model (left in eval mode on ``device``)."""
     ids = _mlm_ids(tokenizer, texts, max_length)
     if not ids:
         raise UserError("texts: no non-empty text to measure the masked-LM loss on")
-    task = mlm_task(model, tokenizer, ids, 0.15, seed, device)
+    model.to(device).eval()
+    task = mlm_task(model, tokenizer, ids, mlm_probability, seed, device)
     total, count = 0.0, 0
     with torch.inference_mode():
         for step, start in enumerate(range(0, len(ids), batch_size)):
             batch = task.make_batch(np.arange(start, min(start + batch_size, len(ids))), step)
-            n = int(batch["targets"].numel()) if "targets" in batch else 0
-            if n == 0:
-                continue
-            total += float(task.loss(model, loop.to_device(batch, device))) * n
-            count += n
+            n = int(batch["targets"].numel())
+            if n:
+                total += float(task.loss(model, loop.to_device(batch, device))) * n
+                count += n
     return {"loss": total / count if count else float("nan"), "texts": len(ids), "masked": count}
 
 
@@ -517,10 +524,11 @@ def warm_up_mlm_head(model_dir, texts: Sequence[str], out_dir, *, steps: int, le
     device = loop.configure_torch()
     quiet_transformers()
     model_dir = _check_folder(model_dir, "model_dir")
-    before = mlm_loss(model_dir, heldout, max_length=max_length, seed=seed) if heldout else None
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     torch.manual_seed(seed)
     model = AutoModelForMaskedLM.from_pretrained(model_dir)
+    score = dict(max_length=max_length, batch_size=32, seed=seed, mlm_probability=0.15, device=device)
+    before = _masked_lm_loss(model, tokenizer, heldout, **score) if heldout else None
     head = _mlm_head(model)
     if head is None:
         raise UserError(f"{model_dir}: no MLM head to warm up (expected a BERT- or RoBERTa-style masked-LM model)")
@@ -538,13 +546,13 @@ def warm_up_mlm_head(model_dir, texts: Sequence[str], out_dir, *, steps: int, le
     task = mlm_task(model, tokenizer, ids, 0.15, seed, device)
     metrics = loop.train(model, task, settings, device=device, checkpoint_dir=None, name="warm_up_mlm_head")
     metrics["trainable_tensors"] = sum(1 for p in model.parameters() if p.requires_grad)
+    if heldout:
+        after = _masked_lm_loss(model, tokenizer, heldout, **score)
+        metrics["heldout_mlm_loss_before"], metrics["heldout_mlm_loss_after"] = before["loss"], after["loss"]
+        metrics["heldout_texts"] = after["texts"]
     with atomic_path(out_dir) as tmp:
         model.to("cpu").save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
-    if heldout:
-        after = mlm_loss(out_dir, heldout, max_length=max_length, seed=seed)
-        metrics["heldout_mlm_loss_before"], metrics["heldout_mlm_loss_after"] = before["loss"], after["loss"]
-        metrics["heldout_texts"] = after["texts"]
     return metrics
 
 

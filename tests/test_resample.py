@@ -68,3 +68,15 @@ def test_sample_records_is_seeded_and_keeps_order():
     assert a != sample_records(records, 10, seed=6)
     assert sample_records(records, None, seed=5) == records
     assert sample_records(records, 1000, seed=5) == records
+
+
+def test_held_out_texts_leave_the_corpus_with_every_copy_and_are_seeded():
+    from xlt.resample import hold_out_texts
+
+    texts = [f"t{i}" for i in range(40)] + ["t0", "t0", "t1"]
+    rest, held = hold_out_texts(texts, 200, seed=5)
+    assert len(held) == 4  # at most a tenth of the 40 distinct texts
+    assert not set(held) & set(rest) and len(rest) == len([t for t in texts if t not in held])
+    assert held == sorted(held) and hold_out_texts(texts, 200, seed=5) == (rest, held)
+    assert hold_out_texts(texts, 200, seed=6)[1] != held
+    assert hold_out_texts(texts, 0, seed=5) == (texts, [])

@@ -3,11 +3,10 @@
 ``params.heldout`` distinct target texts (at most a tenth of them, seeded) are kept out of the mixture and written
 to ``output.heldout``: BTF measures its masked-LM loss on them before and after training."""
 
-import random
 
 from xlt.errors import exit_on_user_error
 from xlt.io import write_jsonl
-from xlt.resample import balance_languages
+from xlt.resample import balance_languages, hold_out_texts
 from xlt.runtime import read_records, start, texts_of
 from xlt.tasks import input_field
 
@@ -20,11 +19,8 @@ def main(sm):
     field = input_field("sequence" if sm.wildcards.task == "cls" else "token")
     source = texts_of(read_records(sm.input.source, field))
     target = texts_of(read_records(sm.input.target, field))
-    distinct = sorted(set(target))
-    random.Random(p.seed).shuffle(distinct)
-    held = set(distinct[: min(int(p.heldout), len(distinct) // 10)])
-    target = [t for t in target if t not in held]
-    write_jsonl(sm.output.heldout, [{"text": t} for t in sorted(held)])
+    target, held = hold_out_texts(target, p.heldout, seed=p.seed)
+    write_jsonl(sm.output.heldout, [{"text": t} for t in held])
     mixed = balance_languages(
         source, target, seed=p.seed, mode=p.mode, source_lang=p.source_language, target_lang=p.target_language
     )

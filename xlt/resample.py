@@ -72,3 +72,14 @@ def sample_records(records: Sequence, n: int | None, *, seed: int) -> list:
         raise ValueError(f"sample size must be >= 0, got {n}")
     keep = sorted(random.Random(seed).sample(range(len(records)), n))
     return [records[i] for i in keep]
+
+
+def hold_out_texts(texts: Sequence[str], n: int, *, seed: int) -> tuple[list[str], list[str]]:
+    """Keep ``n`` distinct texts (at most a tenth of the distinct texts, drawn with ``seed``) out of ``texts``.
+
+    Returns ``(rest, held)``: ``texts`` without any copy of a held-out text, in order, and the held-out texts
+    sorted. BTF measures its masked-LM loss on them before and after training (``btf.heldout_texts``)."""
+    distinct = sorted(set(texts))
+    random.Random(seed).shuffle(distinct)
+    held = set(distinct[: min(int(n), len(distinct) // 10)])
+    return [t for t in texts if t not in held], sorted(held)

@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from xlt.data.unlabeled import corpus_spec  # noqa: F401 (also used by the rules)
+from xlt.data.unlabeled import corpus_spec
 from xlt.errors import UserError
 from xlt.plan import variant_chain
 from xlt.selftrain import parse_schedule
@@ -294,14 +294,13 @@ def unlabeled_spec(config: dict, task: str, target: str) -> dict | None:
     """The unlabeled corpus given by path for a target (``tasks.<task>.unlabeled``: the target's own key, e.g.
     ``de-books``, else its language's), normalised by :func:`xlt.data.unlabeled.corpus_spec`; None if not given."""
     given = config["tasks"][task].get("unlabeled") or {}
-    lang = split_target(task, target)[0]
-    for key in (target, lang, "jp" if lang == "ja" else None):
-        if key is not None and key in given:
+    lang, domain = split_target(task, target)
+    keys = [target, lang]
+    if lang == "ja":  # Webis-CLS-10 names Japanese jp
+        keys = [target, f"jp-{domain}", lang, "jp"] if domain else [target, "jp"]
+    for key in keys:
+        if key in given:
             return corpus_spec(given[key], f"config: tasks.{task}.unlabeled.{key}")
-    if task == "cls":
-        domain = split_target(task, target)[1]
-        if lang == "ja" and f"jp-{domain}" in given:
-            return corpus_spec(given[f"jp-{domain}"], f"config: tasks.{task}.unlabeled.jp-{domain}")
     return None
 
 

@@ -4,6 +4,10 @@ from snakemake.utils import min_version
 
 min_version("9.0")
 
+from xlt.config import check_yaml_or_exit
+
+check_yaml_or_exit("config.yaml")  # a syntax error as file:line:column (Snakemake's message has neither)
+
 
 configfile: "config.yaml"
 

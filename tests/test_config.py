@@ -114,7 +114,7 @@ def test_voter_widths_cover_voters(paper):
 def test_yaml_syntax_error_names_the_line(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text("model:\n  source: [hub\n")
-    with pytest.raises(UserError, match=r"bad.yaml:\d+: invalid YAML"):
+    with pytest.raises(UserError, match=r"bad.yaml:\d+:\d+: invalid YAML"):
         xc.load(path)
 
 
@@ -127,3 +127,58 @@ def test_every_key_of_config_yaml_has_a_comment():
         if ":" in stripped and "#" not in stripped and not stripped.endswith(":"):
             missing.append(lineno)
     assert not missing, f"config.yaml lines without a comment: {missing}"
+
+
+def test_empty_model_name(paper):
+    cfg = copy.deepcopy(paper)
+    cfg["model"]["name"] = ""
+    assert error_of(cfg).startswith("config: model.name is empty")
+
+
+@pytest.mark.parametrize("revision", ["../../outside", "main/../..", "/abs", ""])
+def test_revision_cannot_leave_the_models_folder(paper, revision):
+    cfg = copy.deepcopy(paper)
+    cfg["model"]["revision"] = revision
+    assert "config: model.revision" in error_of(cfg)
+
+
+def test_revision_forms_of_the_hub_are_accepted(paper):
+    for revision in ("main", "v1.0", "refs/pr/3", "0123456789abcdef0123456789abcdef01234567"):
+        cfg = copy.deepcopy(paper)
+        cfg["model"]["revision"] = revision
+        xc.validate(cfg)
+
+
+@pytest.mark.parametrize("root", ["../elsewhere", "/tmp/elsewhere", "resources/../../elsewhere"])
+def test_synthetic_root_stays_inside_the_project(paper, root):
+    cfg = merged_demo(paper)
+    cfg["synthetic"]["root"] = root
+    assert "config: synthetic.root" in error_of(cfg)
+
+
+def test_language_aliases_are_one_language(paper):
+    cfg = copy.deepcopy(paper)
+    cfg["tasks"]["cls"]["languages"] = ["de", "ja", "jp"]
+    msg = error_of(cfg)
+    assert "tasks.cls.languages" in msg and "'ja' and 'jp'" in msg
+
+
+def test_source_language_is_not_a_target(paper):
+    cfg = copy.deepcopy(paper)
+    cfg["tasks"]["cls"]["languages"] = ["de", "en"]
+    assert "the source language" in error_of(cfg)
+
+
+def test_langlinks_mapping_without_its_dump_fails_before_the_dag(paper):
+    cfg = copy.deepcopy(paper)
+    cfg["wikipedia"]["mapping"] = "langlinks"
+    cfg["wikipedia"]["langlinks_sql"] = None
+    assert error_of(cfg) == "config: wikipedia.langlinks_sql: required when wikipedia.mapping uses langlinks"
+
+
+def test_yaml_error_names_file_line_and_column(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("model:\n  name: x\n\tlayers: 2\n", encoding="utf-8")
+    with pytest.raises(UserError) as err:
+        xc.load(bad)
+    assert str(err.value).startswith(f"{bad}:3:1: invalid YAML")

@@ -1,7 +1,8 @@
 """The ``xlt`` command: use a model the workflow trained.
 
 * ``xlt predict --model DIR --input FILE --output FILE``: label new text (see :mod:`xlt.predict`);
-* ``xlt export --model DIR --out DIR2``: a folder ``transformers`` loads, with a model card (see :mod:`xlt.export`).
+* ``xlt export --model DIR --out DIR2``: a folder ``transformers`` loads, with a model card (see :mod:`xlt.export`);
+* ``xlt check-config [FILE ...]``: validate config.yaml with the given files laid over it (see :mod:`xlt.config`).
 
 Only the standard library is imported here, so ``xlt --help`` answers at once; a command imports torch and
 transformers when it runs. Errors in the user's input are one line on stderr and exit status 1.
@@ -71,6 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
                    "files with the model's test scores (default: found beside the model)")
     e.add_argument("--force", action="store_true", help="replace --out if it exists")
     e.set_defaults(func=_export)
+
+    c = sub.add_parser("check-config", help="validate config files as the workflow would read them",
+                       description="Merge config.yaml and the given files in order (as `snakemake --configfile` "
+                       "does) and validate the result: one line naming file:line:column or the key at fault.")
+    c.add_argument("files", nargs="*", metavar="FILE", help="config files laid over the base (e.g. config/demo.yaml)")
+    c.add_argument("--base", default="config.yaml", metavar="FILE", help="the workflow's own config (default "
+                   "config.yaml)")
+    c.set_defaults(func=_check_config)
     return parser
 
 
@@ -114,6 +123,14 @@ def _export(args) -> None:
 
     done = export_model(args.model, args.out, scores=args.scores, force=args.force)
     print(f"xlt export: {done['architecture']} ({done['style']}) -> {args.out}", file=sys.stderr)
+
+
+def _check_config(args) -> None:
+    from xlt.config import load_layers, targets
+
+    config = load_layers([args.base, *args.files])
+    tasks = ", ".join(f"{t}: {len(targets(config, t))} targets" for t in ("cls", "conll") if targets(config, t))
+    print(f"xlt check-config: valid ({tasks or 'no task enabled'})", file=sys.stderr)
 
 
 @exit_on_user_error

@@ -6,6 +6,7 @@ Every problem is reported as one line naming the key (``tasks.cls.btf.learning_r
 from __future__ import annotations
 
 import re
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -102,6 +103,10 @@ def _describe(error: jsonschema.ValidationError) -> str:
         return f"config: {key} = {error.instance!r}; expected {error.validator_value}"
     if v == "oneOf":
         return f"config: {key} = {error.instance!r}; expected {error.schema.get('description', 'a valid value')}"
+    if v == "minLength" and error.instance == "":
+        return f"config: {key} is empty; expected {error.schema.get('description', 'a non-empty string')}"
+    if v == "pattern":
+        return f"config: {key} = {error.instance!r}; expected {error.schema.get('description', error.message)}"
     return f"config: {key}: {error.message}"
 
 
@@ -130,6 +135,7 @@ def _cross_checks(config: dict) -> None:
         )
     for task in TASKS:
         tcfg = config["tasks"][task]
+        _check_languages(tcfg, f"tasks.{task}")
         try:
             parse_schedule(tcfg["self_training"]["schedule"])
         except UserError as err:
@@ -168,6 +174,8 @@ def _cross_checks(config: dict) -> None:
         for lang in conll["languages"]:
             if "test" not in files.get(lang, {}):
                 raise UserError(f"config: data.conll.files.{lang}.test is required for target {lang}")
+            if unlabeled_spec(config, "conll", lang) is None:
+                _check_mapping(config["wikipedia"], lang)
             if lang not in config["wikipedia"]["dumps"]:
                 if unlabeled_spec(config, "conll", lang) is None:
                     raise UserError(f"config: wikipedia.dumps.{lang} is required (the NER task corpus is harvested "
@@ -208,6 +216,30 @@ def _cross_checks(config: dict) -> None:
                 f"config: report.figure2: variant {fig['variant']!r} has no hard step in round {fig['round']} "
                 "(the threshold curve is drawn where a threshold is chosen)"
             )
+
+
+def _check_languages(tcfg: dict, where: str) -> None:
+    """Target languages are distinct after aliases (``jp`` is ``ja``) and differ from the source language."""
+    seen: dict[str, str] = {}
+    for lang in tcfg["languages"]:
+        code = normalise_lang(lang)
+        if code in seen:
+            raise UserError(f"config: {where}.languages lists {seen[code]!r} and {lang!r}, the same language "
+                            f"({code}); keep one")
+        if code == tcfg["source_language"]:
+            raise UserError(f"config: {where}.languages lists {lang!r}, the source language; targets must differ "
+                            f"from {where}.source_language")
+        seen[code] = lang
+
+
+def _check_mapping(wiki: dict, lang: str) -> None:
+    """The English -> target title mapping has the files it needs (checked before the DAG is built)."""
+    from xlt.wiki.mapping import mapping_resources
+
+    try:
+        mapping_resources(wiki, lang)
+    except UserError as err:
+        raise UserError(f"config: {err}") from None
 
 
 PREDICT_SUFFIXES = (".txt", ".jsonl", ".json", ".conll", ".review", ".xml")
@@ -262,6 +294,43 @@ def table_variants(spec: dict) -> list[str]:
 
 def load(path) -> dict:
     """Read and validate a YAML config file."""
+    return validate(read_yaml(path))
+
+
+def load_layers(paths) -> dict:
+    """Read YAML config files and merge them in order as Snakemake's ``--configfile`` does (a later file's keys
+    replace an earlier one's, nested mappings merged key by key); validate the result."""
+    merged: dict = {}
+    for path in paths:
+        layer = read_yaml(path)
+        if not isinstance(layer, dict):
+            raise UserError(f"{path}: expected a mapping of config keys at the top level")
+        _merge(merged, layer)
+    return validate(merged)
+
+
+def _merge(into: dict, layer: dict) -> None:
+    for key, value in layer.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+
+
+def check_yaml_or_exit(path) -> None:
+    """For the Snakefile, before ``configfile:``: a YAML syntax error in ``path`` stops the run with one line
+    naming ``file:line:column`` (Snakemake's own message names neither). A missing file is left to Snakemake."""
+    if not Path(path).is_file():
+        return
+    try:
+        read_yaml(path)
+    except UserError as err:
+        sys.stderr.write(f"error: {err}\n")
+        raise SystemExit(1) from None
+
+
+def read_yaml(path):
+    """Parse a YAML file; a syntax error is one line naming ``file:line:column``."""
     path = Path(path)
     try:
         config = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -269,9 +338,11 @@ def load(path) -> dict:
         raise UserError(f"{path}: config file not found") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         raise UserError(f"{where}: invalid YAML ({getattr(err, 'problem', err)})") from None
-    return validate(config)
+    except UnicodeDecodeError as err:
+        raise UserError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
+    return config
 
 
 def normalise_lang(lang: str) -> str:

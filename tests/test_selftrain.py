@@ -369,3 +369,23 @@ def test_entity_curve_leaves_out_words_that_are_o_in_gold_and_prediction():
     assert every[0.99]["selected"] == 90 and ents[0.99]["selected"] == 0  # at 0.99 no entity word passes
     with pytest.raises(ValueError, match="ner_curve"):
         threshold_curve_of("token", probs, records, [0.5], ner_curve="some")
+
+
+def test_a_one_class_english_training_set_is_refused():
+    from xlt.errors import UserError
+    from xlt.tasks import check_training_labels, labels_of
+
+    labels = labels_of("sequence")
+    with pytest.raises(UserError, match=r"train.jsonl: all 3 training examples have label 'negative'"):
+        check_training_labels("sequence", [{"label": 0}] * 3, labels, "train.jsonl")
+    check_training_labels("sequence", [{"label": 0}, {"label": 1}], labels, "train.jsonl")
+
+
+def test_an_ner_training_set_without_entities_is_refused():
+    from xlt.errors import UserError
+    from xlt.tasks import check_training_labels, labels_of
+
+    labels = labels_of("token")
+    with pytest.raises(UserError, match="none of the 2 training sentences has an entity"):
+        check_training_labels("token", [{"tags": ["O", "O"]}, {"tags": ["O"]}], labels, "eng.train")
+    check_training_labels("token", [{"tags": ["O", "B-PER"]}], labels, "eng.train")

@@ -3,7 +3,7 @@
 from xlt.errors import exit_on_user_error
 from xlt.io import atomic_path
 from xlt.runtime import read_records, record_artifact, start
-from xlt.tasks import input_field, labels_of
+from xlt.tasks import check_training_labels, input_field, labels_of
 from xlt.train.api import finetune
 
 log = start(snakemake, "finetune_source")  # noqa: F821
@@ -13,6 +13,7 @@ log = start(snakemake, "finetune_source")  # noqa: F821
 def main(sm):
     kind = sm.params.kind
     train = read_records(sm.input.train, input_field(kind))
+    check_training_labels(kind, train, labels_of(kind), sm.input.train)
     dev = read_records(sm.input.dev, input_field(kind)) if sm.input.get("dev") else None
     with atomic_path(sm.output.model) as out:
         metrics = finetune(sm.input.base, train, kind=kind, labels=labels_of(kind), out_dir=out, hp=sm.params.hp,

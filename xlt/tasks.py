@@ -69,3 +69,20 @@ def threshold_curve_of(kind: str, probs, records: list[dict], thresholds, unit: 
         outside = labels_of(kind).index("O") if ner_curve == "entities" else None
         return threshold_curve(probs, gold, thresholds, outside=outside)
     return threshold_curve(probs, gold, thresholds)
+
+
+def check_training_labels(kind: str, records: list[dict], labels: list[str], where: str) -> None:
+    """Refuse a labelled training set that cannot teach the task: one class only (sentence classification) or
+    no entity at all (NER). Raises :class:`~xlt.errors.UserError` naming ``where``."""
+    from xlt.errors import UserError
+
+    if kind == "sequence":
+        present = sorted({int(r["label"]) for r in records})
+        if len(present) < 2:
+            name = labels[present[0]] if present else "none"
+            raise UserError(f"{where}: all {len(records)} training examples have label {name!r}; a classifier "
+                            f"needs examples of at least two of {labels}")
+        return
+    if not any(tag != "O" for r in records for tag in r["tags"]):
+        raise UserError(f"{where}: none of the {len(records)} training sentences has an entity (every tag is O); "
+                        "NER fine-tuning needs entity tags")

@@ -152,3 +152,25 @@ def test_snapshot_without_the_hub_is_a_one_line_user_error(tmp_path):
     assert line, res.stdout + res.stderr
     assert "bert-base-multilingual-cased" in line[0] and "model.source: local" in line[0]
     assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage"])
+def test_a_damaged_weights_file_is_one_line_naming_the_folder_and_its_rule(tiny_dir, tmp_path, damage):
+    import shutil
+
+    from xlt.models.classifier import new_classifier
+    from xlt.train.api import mlm_loss
+
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_dir, folder)
+    (folder / "xlt_artifact.json").write_text('{"rule": "bilingual_task_fitting"}', encoding="utf-8")
+    weights = folder / "model.safetensors"
+    data = weights.read_bytes()
+    weights.write_bytes(data[: len(data) // 3] if damage == "truncate" else b"\x00garbage" * 40)
+    for load in (lambda: new_classifier(folder, kind="sequence", labels=["negative", "positive"]),
+                 lambda: mlm_loss(folder, ["ein Satz", "a sentence"])):
+        with pytest.raises(UserError) as err:
+            load()
+        msg = str(err.value)
+        assert "\n" not in msg and msg.startswith(f"{folder}: cannot read the model folder")
+        assert "rule bilingual_task_fitting" in msg

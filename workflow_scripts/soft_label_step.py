@@ -18,7 +18,10 @@ def voter_widths(model_dir, offsets, n_voters):
         return None
     from transformers import AutoConfig
 
-    hidden = AutoConfig.from_pretrained(model_dir).hidden_size
+    from xlt.models.files import reading_model
+
+    with reading_model(model_dir):
+        hidden = AutoConfig.from_pretrained(model_dir).hidden_size
     return [max(8, hidden + int(o)) for o in list(offsets)[:n_voters]]
 
 

@@ -19,6 +19,7 @@ from transformers import AutoConfig, AutoModel, AutoTokenizer, PretrainedConfig,
 
 from xlt.errors import UserError
 from xlt.io import atomic_path, read_json
+from xlt.models.files import reading_model
 from xlt.models.heads import build_head
 from xlt.models.providers import quiet_transformers
 
@@ -98,8 +99,9 @@ def new_classifier(base_dir, *, kind: str, labels: list[str], n_voters: int = 1,
     base_dir = Path(base_dir)
     if not (base_dir / "config.json").is_file():
         raise UserError(f"{base_dir}: not a model folder (no config.json)")
-    tokenizer = AutoTokenizer.from_pretrained(base_dir)
-    encoder = AutoModel.from_pretrained(base_dir)
+    with reading_model(base_dir):
+        tokenizer = AutoTokenizer.from_pretrained(base_dir)
+        encoder = AutoModel.from_pretrained(base_dir)
     config = XLTClassifierConfig(encoder=encoder.config.to_dict(), kind=kind, labels=list(labels),
                                  n_voters=n_voters, voter_sizes=voter_sizes, head_dropout=head_dropout,
                                  pooling=pooling)
@@ -137,6 +139,7 @@ def load_classifier(model_dir):
     if model_type != XLTClassifierConfig.model_type:
         raise UserError(f"{config_file}: not an xlt classifier (model_type {model_type!r}); "
                         "expected the output of finetune/train_soft/train_hard")
-    model = XLTClassifier.from_pretrained(model_dir)
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    with reading_model(model_dir):
+        model = XLTClassifier.from_pretrained(model_dir)
+        tokenizer = AutoTokenizer.from_pretrained(model_dir)
     return model, tokenizer, classifier_meta(model)

@@ -34,6 +34,7 @@ import numpy as np
 
 from xlt.errors import UserError
 from xlt.io import atomic_path
+from xlt.models.files import reading_model
 
 log = logging.getLogger(__name__)
 
@@ -113,9 +114,10 @@ def copy_local_model(src, out_dir, *, layers: int | None = None, trim_texts: Ite
     if not src.is_dir():
         raise UserError(f"model.name: local model folder {src} does not exist")
     _check_model_folder(src, "model.name")
-    tokenizer = AutoTokenizer.from_pretrained(src)
-    torch.manual_seed(seed)
-    model, loading = AutoModelForMaskedLM.from_pretrained(src, output_loading_info=True)
+    with reading_model(src):
+        tokenizer = AutoTokenizer.from_pretrained(src)
+        torch.manual_seed(seed)
+        model, loading = AutoModelForMaskedLM.from_pretrained(src, output_loading_info=True)
     head_missing = any(k.startswith(("cls.", "lm_head.")) for k in loading.get("missing_keys", []))
     if layers is not None:
         cut_layers(model, layers)

@@ -32,6 +32,7 @@ from xlt.config import stage_defaults
 from xlt.errors import UserError
 from xlt.io import atomic_path
 from xlt.models.classifier import KINDS, XLTClassifier, load_classifier, new_classifier, save_classifier
+from xlt.models.files import reading_model
 from xlt.models.heads import hard_label_ce_loss, soft_label_mse_loss
 from xlt.models.providers import quiet_transformers
 from xlt.train import loop
@@ -445,9 +446,10 @@ def continue_mlm(base_dir, texts: Sequence[str], out_dir, *, hp: dict, seed: int
     device = loop.configure_torch()
     quiet_transformers()
     base_dir = _check_folder(base_dir, "base_dir")
-    tokenizer = AutoTokenizer.from_pretrained(base_dir)
-    torch.manual_seed(seed)
-    model = AutoModelForMaskedLM.from_pretrained(base_dir)
+    with reading_model(base_dir):
+        tokenizer = AutoTokenizer.from_pretrained(base_dir)
+        torch.manual_seed(seed)
+        model = AutoModelForMaskedLM.from_pretrained(base_dir)
     frozen = freeze_bottom(model.base_model, hp["frozen_layers"], hp["freeze_embeddings"])
     if tokenizer.mask_token_id is None:
         raise UserError(f"{base_dir}: the tokenizer has no mask token; masked-LM training is impossible")
@@ -486,8 +488,9 @@ def mlm_loss(model_dir, texts: Sequence[str], *, max_length: int = 128, batch_si
     device = loop.configure_torch()
     quiet_transformers()
     model_dir = _check_folder(model_dir, "model_dir")
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForMaskedLM.from_pretrained(model_dir).to(device)
+    with reading_model(model_dir):
+        tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        model = AutoModelForMaskedLM.from_pretrained(model_dir).to(device)
     return _masked_lm_loss(model, tokenizer, texts, max_length=max_length, batch_size=batch_size, seed=seed,
                            mlm_probability=mlm_probability, device=device)
 
@@ -524,9 +527,10 @@ def warm_up_mlm_head(model_dir, texts: Sequence[str], out_dir, *, steps: int, le
     device = loop.configure_torch()
     quiet_transformers()
     model_dir = _check_folder(model_dir, "model_dir")
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    torch.manual_seed(seed)
-    model = AutoModelForMaskedLM.from_pretrained(model_dir)
+    with reading_model(model_dir):
+        tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        torch.manual_seed(seed)
+        model = AutoModelForMaskedLM.from_pretrained(model_dir)
     score = dict(max_length=max_length, batch_size=32, seed=seed, mlm_probability=0.15, device=device)
     before = _masked_lm_loss(model, tokenizer, heldout, **score) if heldout else None
     head = _mlm_head(model)

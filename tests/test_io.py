@@ -1,6 +1,7 @@
 """Atomic writes, JSON lines, provenance, and the record helpers of the workflow scripts."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -111,3 +112,24 @@ def test_provenance_records_versions_and_the_machine():
     assert info["cpu_capability"] == torch.backends.cpu.get_cpu_capability()
     assert isinstance(info["cpu"], str) and info["cpu"]
     json.dumps(info)  # written as JSON next to every model
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (a device that is always full)")
+@pytest.mark.parametrize("writer", ["text", "torch"])
+def test_a_full_disk_is_one_line_naming_the_file_and_leaves_nothing(tmp_path, writer):
+    from xlt.io import atomic_path
+
+    out = tmp_path / "checkpoints" / "state.pt"
+    with pytest.raises(UserError) as err:
+        with atomic_path(out) as tmp:
+            tmp.symlink_to("/dev/full")  # every write to it fails as on a full file system
+            if writer == "torch":
+                import torch
+
+                torch.save({"weights": torch.zeros(10_000)}, tmp)
+            else:
+                with open(tmp, "w") as fh:
+                    fh.write("x" * 100_000)
+    msg = str(err.value)
+    assert msg.startswith(f"{out}: no space left on the device") and "free in" in msg and "\n" not in msg
+    assert list(out.parent.iterdir()) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import hashlib
 import json
@@ -35,8 +36,35 @@ def atomic_path(path, suffix: str = "") -> Iterator[Path]:
         elif path.exists():
             path.unlink()
         os.replace(target, path)
+    except (OSError, RuntimeError) as err:
+        if not is_disk_full(err):
+            raise
+        shutil.rmtree(tmp, ignore_errors=True)  # frees what was written before the report measures free space
+        raise UserError(f"{path}: no space left on the device while writing it ({free_space(path.parent)} free "
+                        f"in {path.parent}); free some space and re-run") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+DISK_FULL_ERRNOS = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def is_disk_full(err: BaseException) -> bool:
+    """An exception that means the file system is full: ``ENOSPC``/``EDQUOT``, or torch's zip writer failing
+    (``[enforce fail at inline_container.cc] ... file write failed`` / ``unexpected pos``)."""
+    if isinstance(err, OSError):
+        return err.errno in DISK_FULL_ERRNOS
+    text = str(err)
+    return isinstance(err, RuntimeError) and "inline_container" in text and (
+        "file write failed" in text or "unexpected pos" in text)
+
+
+def free_space(folder) -> str:
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return "unknown space"
+    return f"{free / 2**20:.0f} MiB"
 
 
 def write_text(path, text: str) -> None:

@@ -133,3 +133,22 @@ def test_a_full_disk_is_one_line_naming_the_file_and_leaves_nothing(tmp_path, wr
     msg = str(err.value)
     assert msg.startswith(f"{out}: no space left on the device") and "free in" in msg and "\n" not in msg
     assert list(out.parent.iterdir()) == []
+
+
+def test_a_job_terminated_mid_write_leaves_no_temporary_folder(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    out = tmp_path / "model"
+    code = ("import sys, time\nfrom xlt.io import atomic_path\nfrom xlt.runtime import exit_cleanly_on_sigterm\n"
+            "exit_cleanly_on_sigterm()\n"
+            f"with atomic_path({str(out)!r}) as tmp:\n"
+            "    tmp.mkdir(); (tmp / 'weights').write_text('partial')\n"
+            "    print('writing', flush=True); time.sleep(60)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "writing"
+    assert any(p.name.endswith(".tmp") for p in tmp_path.iterdir())
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 128 + signal.SIGTERM
+    assert list(tmp_path.iterdir()) == []

@@ -3,9 +3,11 @@ seeds, and the provenance JSON written next to each model artifact."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -29,12 +31,23 @@ def start(snakemake, name: str) -> logging.Logger:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("XLT_TOKEN_CACHE", str(Path(TOKEN_CACHE).resolve()))  # see xlt.train.token_cache
+    exit_cleanly_on_sigterm()
     threads = max(1, int(getattr(snakemake, "threads", 1) or 1))
     if "torch" in sys.modules:  # only scripts that train or predict pay for importing torch
         sys.modules["torch"].set_num_threads(threads)
     log = logging.getLogger(name)
     log.info("rule %s, wildcards %s, threads %d", getattr(snakemake, "rule", name), dict(snakemake.wildcards), threads)
     return log
+
+
+def exit_cleanly_on_sigterm() -> None:
+    """Turn SIGTERM (Snakemake cancelling a job, SLURM's scancel or time limit) into ``SystemExit`` so that
+    ``finally`` blocks run: temporary output folders (:func:`xlt.io.atomic_path`) are removed, not left behind."""
+    def handler(signum, frame):
+        raise SystemExit(128 + signum)
+
+    with contextlib.suppress(ValueError):  # only the main thread may set handlers
+        signal.signal(signal.SIGTERM, handler)
 
 
 def code_version() -> str:

@@ -1,5 +1,7 @@
 """The on-disk token cache: an unchanged input is read back, not tokenised again; any change re-tokenises."""
 
+from pathlib import Path
+
 import pytest
 
 from xlt.models.providers import train_tiny_tokenizer
@@ -89,3 +91,32 @@ def test_no_cache_folder_means_no_files(base_tok, tmp_path, monkeypatch):
     encode_texts(tok, TEXTS, 16)
     encode_texts(tok, TEXTS, 16)
     assert tok.calls == 2 and not list(tmp_path.rglob("*.npz"))
+
+
+def test_a_change_of_the_tokenisation_code_tokenises_again(base_tok, cache, monkeypatch):
+    tok = Counting(base_tok)
+    encode_texts(tok, TEXTS, 16)
+    before = tok.calls
+    encode_texts(tok, TEXTS, 16)
+    assert tok.calls == before  # same code: read back
+    monkeypatch.setattr(token_cache, "code_fingerprint", lambda: "edited xlt/train/data.py")
+    encode_texts(tok, TEXTS, 16)
+    assert tok.calls > before and len(list(cache.rglob("*.npz"))) == 2
+
+
+def test_the_code_fingerprint_covers_the_alignment_code(tmp_path, monkeypatch):
+    import shutil
+
+    fake = tmp_path / "xlt" / "train"
+    fake.mkdir(parents=True)
+    for name in ("token_cache.py", "data.py"):
+        shutil.copy(Path(token_cache.__file__).with_name(name), fake / name)
+    monkeypatch.setattr(token_cache, "__file__", str(fake / "token_cache.py"))
+    token_cache.code_fingerprint.cache_clear()
+    try:
+        first = token_cache.code_fingerprint()
+        (fake / "data.py").write_text((fake / "data.py").read_text() + "\n# off by one\n")
+        token_cache.code_fingerprint.cache_clear()
+        assert token_cache.code_fingerprint() != first
+    finally:
+        token_cache.code_fingerprint.cache_clear()

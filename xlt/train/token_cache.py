@@ -9,7 +9,9 @@ made of
   special tokens), so a trimmed or retrained vocabulary never reuses another's ids;
 * the function and ``max_length``;
 * the exact input texts (or word lists), in order;
-* :data:`FORMAT`, bumped when the encoding rules change.
+* :data:`FORMAT` and a digest of the tokenisation code itself (this module and :mod:`xlt.train.data`, which
+  aligns words to sub-tokens) with the ``tokenizers``/``transformers`` versions, so a fixed alignment bug is
+  never served from an old entry.
 
 An unchanged input is therefore read back instead of tokenised again, and any change gives a new key. Entries
 are written atomically (temporary file, then rename), so concurrent jobs never read a half-written entry; an
@@ -22,6 +24,7 @@ disables caching.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -64,8 +67,25 @@ def tokenizer_fingerprint(tokenizer) -> str:
     return digest
 
 
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """sha256 of the code that turns inputs into cached ids, and of the tokenisation libraries' versions."""
+    from importlib import metadata
+
+    h = hashlib.sha256()
+    for module in ("xlt/train/token_cache.py", "xlt/train/data.py"):
+        h.update((Path(__file__).resolve().parents[2] / module).read_bytes())
+    for package in ("tokenizers", "transformers"):
+        try:
+            h.update(f"{package}={metadata.version(package)}\0".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{package}=none\0".encode())
+    return h.hexdigest()
+
+
 def cache_key(tokenizer, what: str, max_length: int, inputs: Sequence) -> str:
-    h = hashlib.sha256(f"{FORMAT}\0{what}\0{max_length}\0{tokenizer_fingerprint(tokenizer)}\0".encode())
+    h = hashlib.sha256(f"{FORMAT}\0{code_fingerprint()}\0{what}\0{max_length}\0"
+                       f"{tokenizer_fingerprint(tokenizer)}\0".encode())
     for item in inputs:
         h.update(json.dumps(item, ensure_ascii=False).encode())
         h.update(b"\n")

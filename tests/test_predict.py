@@ -455,3 +455,92 @@ def test_predict_rule_builds_its_outputs_from_the_config_list(tmp_path):
     errors = [line for line in (res.stdout + res.stderr).splitlines() if line.startswith("error:")]
     assert res.returncode != 0 and errors == ["error: config: predict.conll.fr: 'fr' is not a target of conll "
                                               "(expected one of de)"]
+
+
+# ------------------------------------------------------------------ self-training scripts on the same models
+
+
+def _cls_source(run):
+    return str(Path(run["root"]) / "results" / "data" / "cls" / "train.jsonl")
+
+
+def _select_threshold(run, tmp_path, previous=None):
+    out = tmp_path / "threshold"
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    inputs = {"student": str(run["sequence"]["st"]), "source": _cls_source(run)}
+    if previous is not None:
+        inputs["previous_keep"] = str(previous)
+    code, log = run_script(
+        "select_threshold", tmp_path, input=inputs,
+        params={"kind": "sequence", "thresholds": [0.5, 0.6, 0.7, 0.8, 0.9], "curvature": "second_derivative",
+                "min_support": 0.05, "fallback_threshold": 0.9, "ner_selection": "sentence", "ner_curve": "entities",
+                "guards": "off", "class_keep_ratio": 0.5, "max_length": MAX_LENGTH, "inference_batch_size": 64},
+        output={"alpha": str(out / "alpha.json"), "curve": str(out / "curve_source.tsv"),
+                "keep": str(out / "source_keep.json")},
+        wildcards={"task": "cls", "target": "de-books", "seed": "1", "chain": "task-vm.S1"})
+    assert code == 0, log
+    return json.loads((out / "source_keep.json").read_text()), out
+
+
+def test_an_english_sample_dropped_in_an_earlier_round_stays_dropped(run, tmp_path):
+    first, _ = _select_threshold(run, tmp_path / "r1")
+    kept = [i for i, k in enumerate(first["keep"]) if k]
+    assert len(kept) > 4
+    previous = tmp_path / "previous_keep.json"
+    mask = list(first["keep"])
+    for i in kept[:4]:  # samples this student gets right, dropped by an earlier round
+        mask[i] = False
+    previous.write_text(json.dumps({"keep": mask}))
+    second, _ = _select_threshold(run, tmp_path / "r2", previous)
+    assert [second["keep"][i] for i in kept[:4]] == [False] * 4
+    assert second["kept"] == first["kept"] - 4 and second["previous_kept"] == sum(mask)
+
+
+def _hard_step(run, tmp_path, monkeypatch, *, keep, fixed_threshold, alpha):
+    import xlt.train.api
+
+    seen = {}
+    real = xlt.train.api.train_hard
+
+    def recording(student, examples, **kw):
+        seen["examples"] = list(examples)
+        return real(student, examples, **kw)
+
+    monkeypatch.setattr(xlt.train.api, "train_hard", recording)
+    folder = tmp_path / "hard"
+    folder.mkdir(parents=True)
+    (folder / "alpha.json").write_text(json.dumps({"alpha": alpha, "rule": "curvature", "guards": []}))
+    (folder / "keep.json").write_text(json.dumps({"keep": keep, "guards": []}))
+    corpus = str(Path(run["root"]) / "results" / "corpus" / "cls" / "corpus.jsonl")
+    code, log = run_script(
+        "hard_label_step", tmp_path,
+        input={"student": str(run["sequence"]["st"]), "alpha": str(folder / "alpha.json"),
+               "keep": str(folder / "keep.json"), "source": _cls_source(run), "corpus": corpus},
+        params={"kind": "sequence", "hp": {**HP, "epochs": 1}, "balance": "none", "fixed_threshold": fixed_threshold,
+                "ner_selection": "sentence", "guards": "off", "inference_batch_size": 64, "seed": 1,
+                "checkpoints": str(tmp_path / "ck")},
+        output={"model": str(folder / "model"), "pseudo": str(folder / "pseudo_labels.json")},
+        wildcards={"task": "cls", "target": "de-books", "seed": "1", "chain": "task-vm.S1.H1-auto"})
+    assert code == 0, log
+    return json.loads((folder / "pseudo_labels.json").read_text()), seen["examples"]
+
+
+def test_the_hard_step_trains_on_the_kept_english_samples_only(run, tmp_path, monkeypatch):
+    source = [json.loads(line) for line in Path(_cls_source(run)).read_text().splitlines()]
+    keep = [i % 3 != 0 for i in range(len(source))]
+    stats, examples = _hard_step(run, tmp_path, monkeypatch, keep=keep, fixed_threshold=None, alpha=0.5)
+    assert stats["source_kept"] == sum(keep) < len(source)
+    english = [ex for ex in examples if ex in source]
+    assert len(english) == sum(keep) and len(examples) == sum(keep) + stats["target_selected"]
+    assert all(source[i] not in english for i in range(len(source)) if not keep[i])
+
+
+def test_a_fixed_threshold_overrides_the_automatic_alpha(run, tmp_path, monkeypatch):
+    source_n = len(Path(_cls_source(run)).read_text().splitlines())
+    auto, _ = _hard_step(run, tmp_path / "auto", monkeypatch, keep=[True] * source_n, fixed_threshold=None, alpha=0.0)
+    fixed, examples = _hard_step(run, tmp_path / "fixed", monkeypatch, keep=[True] * source_n,
+                                 fixed_threshold=0.999999, alpha=0.0)
+    assert auto["alpha"] == 0.0 and auto["target_selected"] > 0
+    assert fixed["alpha"] == 0.999999 and fixed["auto_alpha"] == 0.0 and fixed["alpha_rule"] == "fixed"
+    assert fixed["target_selected"] < auto["target_selected"]
+    assert len(examples) == source_n + fixed["target_selected"]

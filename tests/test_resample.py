@@ -80,3 +80,15 @@ def test_held_out_texts_leave_the_corpus_with_every_copy_and_are_seeded():
     assert held == sorted(held) and hold_out_texts(texts, 200, seed=5) == (rest, held)
     assert hold_out_texts(texts, 200, seed=6)[1] != held
     assert hold_out_texts(texts, 0, seed=5) == (texts, [])
+
+
+def test_the_leftover_copies_are_drawn_at_random_with_the_seed():
+    # 10 target texts brought up to 25: two whole copies each, then 5 drawn without replacement
+    source = [f"s{i}" for i in range(25)]
+    target = [f"t{i}" for i in range(10)]
+    extras = set()
+    for seed in range(6):
+        counts = Counter(r["text"] for r in balance_languages(source, target, seed=seed) if r["lang"] == "target")
+        assert sorted(counts.values()) == [2] * 5 + [3] * 5
+        extras.add(frozenset(t for t, c in counts.items() if c == 3))
+    assert len(extras) > 1  # not always the first five

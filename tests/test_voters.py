@@ -59,3 +59,16 @@ def test_soft_labels_average_the_voters():
     assert soft.dtype == np.float32
     np.testing.assert_allclose(soft, [[0.7, 0.3], [0.2, 0.8]], atol=1e-6)
     np.testing.assert_allclose(soft.sum(-1), 1.0, atol=1e-6)
+
+
+def test_disagreeing_voters_drop_a_sample_even_below_alpha_one_half():
+    # three classes, alpha 0.1: every voter gives the first voter's label more than alpha, but voter 1 votes for
+    # class 1; only unanimity (not confidence) can drop this sample
+    probs = np.array([
+        [[0.60, 0.30, 0.10], [0.50, 0.25, 0.25]],
+        [[0.20, 0.70, 0.10], [0.45, 0.35, 0.20]],
+        [[0.55, 0.40, 0.05], [0.40, 0.30, 0.30]],
+    ])
+    keep, labels = voters_decision(probs, alpha=0.1)
+    assert keep.tolist() == [False, True]
+    assert labels.tolist() == [0, 0]

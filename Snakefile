@@ -34,3 +34,7 @@ rule all:
     default_target: True
     input:
         all_targets(),
+
+
+onerror:
+    print_failure_summary(log)

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import xlt.config as xlt_config
 from xlt.errors import UserError
+from xlt.failures import print_summary as print_failure_summary
 from xlt.plan import Chain, chain_prefixes, parse_chain, previous_threshold_chain, variant_chain
 
 try:

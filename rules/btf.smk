@@ -18,7 +18,9 @@ rule bilingual_task_fitting:
     resources:
         gpu=1,
     params:
+        code=script_code("bilingual_task_fitting.py"),
         hp=btf_hp,
+        runtime=RUNTIME,
         seed=seed_of,
         checkpoints=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/btf-{{corpus}}/checkpoints",
     script:

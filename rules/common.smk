@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import xlt.config as xlt_config
 from xlt.errors import UserError
 from xlt.failures import print_summary as print_failure_summary
+from xlt.runtime import RuntimeSettings
 from xlt.plan import Chain, chain_prefixes, parse_chain, previous_threshold_chain, variant_chain
 
 try:
@@ -16,6 +17,11 @@ except UserError as err:
     sys.exit(1)
 
 RESULTS = "results"
+# params.runtime of the training and inference jobs: how they run, not what they write (not a rerun trigger)
+RUNTIME = RuntimeSettings(
+    inference_batch_size=config["self_training"]["inference_batch_size"],
+    checkpoint_every=config["self_training"]["checkpoint_every"],
+)
 ENV = "../envs/xlt.yaml"
 TASK_KIND = {"cls": "sequence", "conll": "token"}
 SYNTHETIC = "synthetic" in config
@@ -31,6 +37,14 @@ wildcard_constraints:
     btf="task|random|none",
     split="train|dev|test|unlabeled",
     variant="|".join(sorted(re.escape(v) for v in config["variants"])),
+
+
+def script_code(name):
+    """params.code: a digest of workflow_scripts/<name> and the xlt modules it imports (xlt.codedigest), so
+    editing that code re-runs the rule's jobs."""
+    from xlt.codedigest import code_digest
+
+    return code_digest(Path(workflow.basedir) / "workflow_scripts" / name)
 
 
 def task_cfg(task):
@@ -197,7 +211,6 @@ def training_hp(task, stage):
     for key in ("balance", "heldout_texts"):  # settings of the step around training (hard_balance, btf_heldout)
         hp.pop(key, None)
     hp["max_length"] = t["max_length"]
-    hp["checkpoint_every"] = config["self_training"]["checkpoint_every"]
     return hp
 
 
@@ -587,6 +600,21 @@ def data_stats_entries():
 
 def data_stats_inputs(w):
     return {"files": sorted({e["path"] for e in data_stats_entries()})}
+
+
+def mapping_settings(w):
+    """What decides the English -> target title mapping (a rerun trigger); the rest is in wiki_runtime."""
+    from xlt.wiki.mapping import split_mapping_config
+
+    return split_mapping_config(config["wikipedia"], w.lang)[0]
+
+
+def wiki_runtime(w):
+    """params.runtime of the Wikipedia jobs: API contact, rate limit and cache, progress interval."""
+    from xlt.wiki.mapping import split_mapping_config
+
+    api = split_mapping_config(config["wikipedia"], getattr(w, "lang", "en"))[1]
+    return RuntimeSettings(api=api, progress_seconds=config["wikipedia"]["progress_seconds"])
 
 
 def mapping_resources(w):

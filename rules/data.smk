@@ -15,6 +15,7 @@ rule prepare_cls_split:
     conda:
         ENV
     params:
+        code=script_code("prepare_cls.py"),
         kind="labelled",
     script:
         "../workflow_scripts/prepare_cls.py"
@@ -32,6 +33,7 @@ rule prepare_cls_unlabeled:
     conda:
         ENV
     params:
+        code=script_code("prepare_cls.py"),
         kind="unlabeled",
         size=task_cfg("cls")["unlabeled_size"],
         seed=config["data"]["seed"],
@@ -53,6 +55,7 @@ rule prepare_conll_split:
     conda:
         ENV
     params:
+        code=script_code("prepare_conll.py"),
         encoding=conll_encoding,
     script:
         "../workflow_scripts/prepare_conll.py"
@@ -68,6 +71,7 @@ rule data_stats:
     conda:
         ENV
     params:
+        code=script_code("data_stats.py"),
         entries=data_stats_entries(),
     script:
         "../workflow_scripts/data_stats.py"
@@ -101,6 +105,7 @@ rule subsample_source_train:
     conda:
         ENV
     params:
+        code=script_code("subsample_records.py"),
         size="{size}",
         seed=config["data"]["seed"],
     script:

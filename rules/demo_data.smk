@@ -13,6 +13,7 @@ if SYNTHETIC:
         conda:
             ENV
         params:
+            code=script_code("make_synthetic_data.py"),
             out_root=synthetic_root,
             seed=config["synthetic"]["seed"],
             cls_languages=synthetic_cls_languages(),

@@ -26,6 +26,7 @@ rule download_cls:
     conda:
         "../envs/xlt.yaml"
     params:
+        code=script_code("download_dataset.py"),
         url=lookup(dpath="data/cls/url", within=config, default=None),
         url_key="data.cls.url",
         sha256=lookup(dpath="data/cls/sha256", within=config, default=None),
@@ -51,6 +52,7 @@ rule unpack_cls:
     conda:
         "../envs/xlt.yaml"
     params:
+        code=script_code("unpack_archive.py"),
         members=expand(
             "cls-acl10-unprocessed/{lang}/{domain}/{split}.review",
             lang=["de", "en", "fr", "jp"],
@@ -75,6 +77,7 @@ rule download_conll2002:
     conda:
         "../envs/xlt.yaml"
     params:
+        code=script_code("download_dataset.py"),
         url=lookup(dpath="data/conll/conll2002_url", within=config, default=None),
         url_key="data.conll.conll2002_url",
         sha256=lookup(dpath="data/conll/conll2002_sha256", within=config, default=None),
@@ -101,6 +104,7 @@ rule unpack_conll2002:
     conda:
         "../envs/xlt.yaml"
     params:
+        code=script_code("unpack_archive.py"),
         members=expand(
             "conll2002/{lang}.{split}",
             lang=["esp", "ned"],

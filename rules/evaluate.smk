@@ -19,11 +19,12 @@ rule evaluate_variant:
     resources:
         gpu=1,
     params:
+        code=script_code("evaluate_variant.py"),
         stages=variant_stage_names,
         health_stages=variant_health_stages,
         meta=variant_meta,
         kind=task_kind,
         max_length=max_length,
-        inference_batch_size=config["self_training"]["inference_batch_size"],
+        runtime=RUNTIME,
     script:
         "../workflow_scripts/evaluate_variant.py"

@@ -17,8 +17,10 @@ rule finetune_source:
     resources:
         gpu=1,
     params:
+        code=script_code("finetune_source.py"),
         kind=task_kind,
         hp=finetune_hp,
+        runtime=RUNTIME,
         seed=seed_of,
         checkpoints=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/ft-{{btf}}/checkpoints",
     script:

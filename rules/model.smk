@@ -15,6 +15,7 @@ rule download_model:
     conda:
         ENV
     params:
+        code=script_code("download_model.py"),
         name=hub_model_name,
         revision="{revision}",
     script:
@@ -35,6 +36,7 @@ rule build_base_model:
     conda:
         ENV
     params:
+        code=script_code("build_base_model.py"),
         model=config["model"],
         vocabulary=vocabulary_sources(),
         seed=config["data"]["seed"],

@@ -19,7 +19,8 @@ rule predict:
     resources:
         gpu=1,
     params:
-        batch_size=config["self_training"]["inference_batch_size"],
+        code=script_code("predict_file.py"),
+        runtime=RUNTIME,
         max_length=max_length,
     script:
         "../workflow_scripts/predict_file.py"

@@ -20,6 +20,7 @@ rule average_table:
     conda:
         ENV
     params:
+        code=script_code("make_tables.py"),
         tables=average_table_spec,
     script:
         "../workflow_scripts/make_tables.py"
@@ -37,6 +38,7 @@ rule variants_table:
     conda:
         ENV
     params:
+        code=script_code("make_tables.py"),
         tables=all_variants_spec,
     script:
         "../workflow_scripts/make_tables.py"
@@ -54,6 +56,7 @@ rule paper_table:
     conda:
         ENV
     params:
+        code=script_code("make_tables.py"),
         tables=paper_table_spec,
     script:
         "../workflow_scripts/make_tables.py"
@@ -69,6 +72,7 @@ rule figure2:
     conda:
         ENV
     params:
+        code=script_code("plot_thresholds.py"),
         title=figure2_title(),
         source_label="source: English training data",
         target_label="target: test set (analysis only)",
@@ -86,6 +90,7 @@ rule stage_times:
     conda:
         ENV
     params:
+        code=script_code("stage_times.py"),
         bench_dir=f"{RESULTS}/benchmarks",
     script:
         "../workflow_scripts/stage_times.py"
@@ -105,6 +110,7 @@ rule selftrain_table:
     conda:
         ENV
     params:
+        code=script_code("selftrain_table.py"),
         entries=selftrain_entries,
     script:
         "../workflow_scripts/selftrain_table.py"

@@ -15,6 +15,7 @@ rule balance_languages:
     conda:
         ENV
     params:
+        code=script_code("balance_languages.py"),
         mode=config["resample"]["mode"],
         heldout=btf_heldout,
         source_language=source_language,

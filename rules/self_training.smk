@@ -28,11 +28,12 @@ rule soft_label_step:
     resources:
         gpu=1,
     params:
+        code=script_code("soft_label_step.py"),
         kind=task_kind,
         hp=soft_hp,
         n_voters=chain_voters,
         voter_sizes=config["self_training"]["voters"]["size_offsets"],
-        inference_batch_size=config["self_training"]["inference_batch_size"],
+        runtime=RUNTIME,
         guards=config["self_training"]["guards"],
         seed=seed_of,
         checkpoints=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/checkpoints",
@@ -61,6 +62,7 @@ rule select_threshold:
     resources:
         gpu=1,
     params:
+        code=script_code("select_threshold.py"),
         kind=task_kind,
         thresholds=config["self_training"]["thresholds"],
         curvature=config["self_training"]["curvature"],
@@ -71,7 +73,7 @@ rule select_threshold:
         guards=config["self_training"]["guards"],
         class_keep_ratio=config["self_training"]["class_keep_ratio"],
         max_length=max_length,
-        inference_batch_size=config["self_training"]["inference_batch_size"],
+        runtime=RUNTIME,
     script:
         "../workflow_scripts/select_threshold.py"
 
@@ -93,12 +95,13 @@ rule target_threshold_curve:
     resources:
         gpu=1,
     params:
+        code=script_code("target_threshold_curve.py"),
         kind=task_kind,
         thresholds=config["self_training"]["thresholds"],
         ner_selection=config["self_training"]["ner_selection"],
         ner_curve=config["self_training"]["ner_curve"],
         max_length=max_length,
-        inference_batch_size=config["self_training"]["inference_batch_size"],
+        runtime=RUNTIME,
     script:
         "../workflow_scripts/target_threshold_curve.py"
 
@@ -122,13 +125,14 @@ rule hard_label_step:
     resources:
         gpu=1,
     params:
+        code=script_code("hard_label_step.py"),
         kind=task_kind,
         hp=hard_hp,
         balance=hard_balance,
         fixed_threshold=fixed_threshold,
         ner_selection=config["self_training"]["ner_selection"],
         guards=config["self_training"]["guards"],
-        inference_batch_size=config["self_training"]["inference_batch_size"],
+        runtime=RUNTIME,
         seed=seed_of,
         checkpoints=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/checkpoints",
     script:

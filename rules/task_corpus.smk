@@ -19,6 +19,7 @@ rule download_wikipedia_dump:
     conda:
         ENV
     params:
+        code=script_code("download_dataset.py"),
         url=wikipedia_dump_url,
         url_key="wikipedia.dump_url_template",
         sha256=None,
@@ -39,6 +40,7 @@ rule extract_entities:
     conda:
         ENV
     params:
+        code=script_code("extract_entities.py"),
         types=config["wikipedia"]["entity_types"],
         min_frequency=config["wikipedia"]["min_entity_frequency"],
         max_entities=config["wikipedia"]["max_entities"],
@@ -58,8 +60,10 @@ rule map_entity_titles:
     conda:
         ENV
     params:
+        code=script_code("map_entity_titles.py"),
         lang="{lang}",
-        wiki=config["wikipedia"],
+        wiki=mapping_settings,
+        runtime=wiki_runtime,
     script:
         "../workflow_scripts/map_entity_titles.py"
 
@@ -79,6 +83,7 @@ rule harvest_entity_sentences:
     conda:
         ENV
     params:
+        code=script_code("harvest_sentences.py"),
         lang="{lang}",
         mapping=config["wikipedia"]["mapping"],
         max_sentences=config["wikipedia"]["max_sentences"],
@@ -87,7 +92,7 @@ rule harvest_entity_sentences:
         max_tokens=config["wikipedia"]["max_tokens"],
         min_sentences=config["wikipedia"]["min_sentences"],
         substring_scripts=config["wikipedia"]["substring_scripts"],
-        progress_seconds=config["wikipedia"]["progress_seconds"],
+        runtime=wiki_runtime,
         seed=config["data"]["seed"],
     script:
         "../workflow_scripts/harvest_sentences.py"
@@ -106,11 +111,12 @@ rule sample_random_wikipedia:
     conda:
         ENV
     params:
+        code=script_code("sample_random_sentences.py"),
         lang=target_language,
         min_tokens=config["wikipedia"]["min_tokens"],
         max_tokens=config["wikipedia"]["max_tokens"],
         min_sentences=config["wikipedia"]["min_sentences"],
-        progress_seconds=config["wikipedia"]["progress_seconds"],
+        runtime=wiki_runtime,
         seed=config["data"]["seed"],
     script:
         "../workflow_scripts/sample_random_sentences.py"
@@ -128,6 +134,7 @@ rule prepare_unlabeled_text:
     conda:
         ENV
     params:
+        code=script_code("prepare_unlabeled_text.py"),
         kind=task_kind,
         spec=given_unlabeled_spec,
         seed=config["data"]["seed"],

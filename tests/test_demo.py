@@ -146,6 +146,44 @@ def test_btf_edit_reruns_btf_and_downstream_not_the_harvest(demo):
                 "make_synthetic_data", "build_base_model"} & set(jobs), jobs
 
 
+def test_runtime_settings_rerun_nothing(demo):
+    """Inference batch size, checkpoint interval, the API's contact and rate, progress interval: how jobs run,
+    not what they write (xlt.runtime.RuntimeSettings)."""
+    cfg = yaml.safe_load((demo / "demo.yaml").read_text())
+    cfg.setdefault("self_training", {}).update(inference_batch_size=7, checkpoint_every=3)
+    wiki = cfg.setdefault("wikipedia", {})
+    wiki["progress_seconds"] = 5
+    wiki.setdefault("api", {}).update(contact="someone-else@example.org", requests_per_second=0.25)
+    (demo / "runtime.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    assert dry_run_jobs(demo, "runtime.yaml") == {}
+
+
+def test_a_code_edit_reruns_exactly_the_jobs_whose_scripts_reach_it(demo, tmp_path):
+    """The same workflow from a copy whose xlt/plots.py is edited: only the figure is planned again."""
+    import os
+
+    for folder in ("xlt", "workflow_scripts", "rules", "envs", "profiles", "docs"):
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("Snakefile", "config.yaml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+
+    def planned():
+        res = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(tmp_path / "Snakefile"), "--directory",
+                              str(demo), "-n", "--configfile", "demo.yaml"], cwd=demo, capture_output=True,
+                             text=True, timeout=300, env=env)
+        assert res.returncode == 0, res.stderr[-3000:]
+        return "Nothing to be done" in res.stdout + res.stderr, res.stdout + res.stderr
+
+    assert planned()[0]  # a copy of the same code plans nothing
+    with open(tmp_path / "xlt" / "plots.py", "a", encoding="utf-8") as fh:
+        fh.write("\n# edited\n")
+    nothing, out = planned()
+    assert not nothing
+    rules = set(re.findall(r"^rule (\w+):", out, re.M)) | set(re.findall(r"^localrule (\w+):", out, re.M))
+    assert rules == {"figure2", "all"}, rules
+
+
 def test_report_html(demo):
     res = run(demo, "--configfile", "demo.yaml", "--report", "report.html", timeout=300)
     assert res.returncode == 0, res.stderr[-3000:]

@@ -142,7 +142,7 @@ def run(tmp_path_factory):
         code, log = run_script("soft_label_step", tmp,
                                input={"teacher": str(ft), "student_init": str(base), "corpus": corpus_file},
                                params={"kind": kind, "hp": {**HP, "epochs": 12}, "n_voters": 3,
-                                       "voter_sizes": [0, -4, 4], "inference_batch_size": 64, "guards": "off",
+                                       "voter_sizes": [0, -4, 4], "runtime": {"inference_batch_size": 64}, "guards": "off",
                                        "seed": 1, "checkpoints": str(tmp / "ck")},
                                output={"model": str(st), "health": str(st.parent / "health.json")},
                                wildcards={"task": task, "target": target, "seed": "1", "chain": "task-vm.S1"})
@@ -166,7 +166,7 @@ def run(tmp_path_factory):
                                params={"stages": ["finetune", "round1-soft", "mixed"], "kind": kind,
                                        "health_stages": ["round1-soft"],
                                        "max_length": MAX_LENGTH,
-                                       "inference_batch_size": 64,
+                                       "runtime": {"inference_batch_size": 64},
                                        "meta": {"task": task, "target": target, "variant": "full", "seed": 1}},
                                output={"scores": str(run_dir / "variants" / "full.json")})
         assert code == 0, log
@@ -474,7 +474,7 @@ def _select_threshold(run, tmp_path, previous=None):
         "select_threshold", tmp_path, input=inputs,
         params={"kind": "sequence", "thresholds": [0.5, 0.6, 0.7, 0.8, 0.9], "curvature": "second_derivative",
                 "min_support": 0.05, "fallback_threshold": 0.9, "ner_selection": "sentence", "ner_curve": "entities",
-                "guards": "off", "class_keep_ratio": 0.5, "max_length": MAX_LENGTH, "inference_batch_size": 64},
+                "guards": "off", "class_keep_ratio": 0.5, "max_length": MAX_LENGTH, "runtime": {"inference_batch_size": 64}},
         output={"alpha": str(out / "alpha.json"), "curve": str(out / "curve_source.tsv"),
                 "keep": str(out / "source_keep.json")},
         wildcards={"task": "cls", "target": "de-books", "seed": "1", "chain": "task-vm.S1"})
@@ -517,7 +517,7 @@ def _hard_step(run, tmp_path, monkeypatch, *, keep, fixed_threshold, alpha):
         input={"student": str(run["sequence"]["st"]), "alpha": str(folder / "alpha.json"),
                "keep": str(folder / "keep.json"), "source": _cls_source(run), "corpus": corpus},
         params={"kind": "sequence", "hp": {**HP, "epochs": 1}, "balance": "none", "fixed_threshold": fixed_threshold,
-                "ner_selection": "sentence", "guards": "off", "inference_batch_size": 64, "seed": 1,
+                "ner_selection": "sentence", "guards": "off", "runtime": {"inference_batch_size": 64}, "seed": 1,
                 "checkpoints": str(tmp_path / "ck")},
         output={"model": str(folder / "model"), "pseudo": str(folder / "pseudo_labels.json")},
         wildcards={"task": "cls", "target": "de-books", "seed": "1", "chain": "task-vm.S1.H1-auto"})

@@ -204,7 +204,7 @@ def _harvest_smk(tmp_path, dump, min_sentences=1, mapping="same_title", **params
         max_tokens=120,
         min_sentences=min_sentences,
         substring_scripts=["han", "hiragana"],
-        progress_seconds=60,
+        runtime={"progress_seconds": 60},
         seed=0,
     )
     return ns(
@@ -222,7 +222,8 @@ def _sample_smk(tmp_path, dump, reference, min_sentences=1):
     return ns(
         input=ns(dumps=[str(dump)], reference=str(reference)),
         output=ns(corpus=str(tmp_path / "random.jsonl")),
-        params=ns(lang="de", min_tokens=5, max_tokens=120, min_sentences=min_sentences, progress_seconds=60, seed=0),
+        params=ns(lang="de", min_tokens=5, max_tokens=120, min_sentences=min_sentences, runtime={"progress_seconds": 60},
+                  seed=0),
         log=[str(tmp_path / "log")],
     )
 
@@ -269,7 +270,7 @@ def test_scripts_chain_from_training_data_to_corpora(tmp_path, dump):
         ns(
             input=ns(entities=str(tmp_path / "entities.tsv"), resources=[]),
             output=ns(titles=str(tmp_path / "titles.tsv"), stats=str(tmp_path / "mapping_stats.tsv")),
-            params=ns(lang="de", wiki=wiki),
+            params=ns(lang="de", wiki=wiki, runtime={"api": {}}),
             log=[str(tmp_path / "log")],
         ),
     )

@@ -381,3 +381,23 @@ def test_mapping_statistics_count_unmapped_entities_and_cut_off_inputs(files, tm
     rows, stats = map_entities(ENTITIES, "de", wiki)
     assert stats["dumps_truncated"] == 1 and stats["langlinks_rows_skipped"] == 0
     assert stats["unmapped"] == len(ENTITIES) - len(rows) and stats["entities"] == len(ENTITIES)
+
+
+def test_how_the_api_is_asked_is_kept_apart_from_what_decides_the_mapping():
+    from xlt.wiki.mapping import join_mapping_config, split_mapping_config
+
+    wiki = {"mapping": "api", "english_dump": None, "langlinks_sql": None, "page_sql": None, "wikidata_json": [],
+            "dumps": {"de": ["de.xml"], "fr": ["fr.xml"]}, "max_sentences": 100,
+            "api": {"contact": "a@example.org", "requests_per_second": 1.0, "max_retries": 5, "retry_wait": 1.0,
+                    "cache_dir": "cache", "endpoint_template": "https://{lang}.wikipedia.org/w/api.php"}}
+    settings, runtime = split_mapping_config(wiki, "de")
+    other = {**wiki, "max_sentences": 5, "dumps": {**wiki["dumps"], "fr": ["new.xml"]},
+             "api": {**wiki["api"], "contact": "b@example.org", "requests_per_second": 0.2, "cache_dir": "c2"}}
+    assert split_mapping_config(other, "de")[0] == settings  # none of these edits re-runs the German mapping
+    assert runtime == {k: wiki["api"][k] for k in ("contact", "requests_per_second", "max_retries", "retry_wait",
+                                                   "cache_dir")}
+    assert settings["dumps"] == {"de": ["de.xml"]} and "max_sentences" not in settings
+    moved = {**wiki, "api": {**wiki["api"], "endpoint_template": "https://mirror/{lang}/api.php"}}
+    assert split_mapping_config(moved, "de")[0] != settings
+    joined = join_mapping_config(settings, runtime)
+    assert joined["api"] == wiki["api"] and joined["mapping"] == "api"

@@ -37,7 +37,7 @@ def main(sm):
     guards = guards_so_far(list(sm.input.health), p.health_stages)
     records = []
     for stage, model in zip(p.stages, sm.input.models):
-        s = score(p.kind, model, test, p.inference_batch_size, p.max_length)
+        s = score(p.kind, model, test, p.runtime["inference_batch_size"], p.max_length)
         records.append({**p.meta, "stage": stage, "metric": s["metric"], "score": s["score"], "n": s["n"],
                         "details": {k: v for k, v in s.items() if k not in ("metric", "score", "n")},
                         "model": model, "guards": guards.get(stage, [])})

@@ -9,7 +9,7 @@ import numpy as np
 from xlt.errors import UserError, exit_on_user_error
 from xlt.health import check_pseudo_labels, oracle_accuracy, oracle_fields, pseudo_label_counts
 from xlt.io import atomic_path, read_json, write_json
-from xlt.runtime import raise_guards, read_records, record_artifact, start
+from xlt.runtime import raise_guards, read_records, record_artifact, start, training_hp
 from xlt.selftrain import balance_classes, select_pseudo_labels, voter_confidence
 from xlt.tasks import input_field, labels_of
 from xlt.train.api import predict_probs, train_hard
@@ -47,7 +47,7 @@ def main(sm):
     kept_source = kept_source_records(p.kind, source, keep)
 
     corpus = read_records(sm.input.corpus, field)
-    probs = predict_probs(sm.input.student, corpus, batch_size=p.inference_batch_size, max_length=p.hp["max_length"])
+    probs = predict_probs(sm.input.student, corpus, batch_size=p.runtime["inference_batch_size"], max_length=p.hp["max_length"])
     kind = "cls" if p.kind == "sequence" else "ner"
     idx, labels = select_pseudo_labels(probs, alpha, kind, ner_selection=p.ner_selection, label_list=label_list,
                                        outside=0 if p.kind == "sequence" else label_list.index("O"))
@@ -89,7 +89,7 @@ def main(sm):
     log.info("pseudo labels: %s", stats)
 
     with atomic_path(sm.output.model) as out:
-        metrics = train_hard(sm.input.student, kept_source + pseudo, kind=p.kind, out_dir=out, hp=p.hp, seed=p.seed,
+        metrics = train_hard(sm.input.student, kept_source + pseudo, kind=p.kind, out_dir=out, hp=training_hp(p), seed=p.seed,
                              checkpoint_dir=p.checkpoints)
         record_artifact(out, sm, metrics=metrics, pseudo_labels=stats)
     write_json(sm.output.pseudo, stats)

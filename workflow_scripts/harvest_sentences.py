@@ -3,7 +3,7 @@
 input.titles: TSV from map_entity_titles; input.mapping_stats: its statistics TSV; input.dumps: target-language
 pages-articles dumps; params.lang, params.mapping, params.max_sentences, params.per_entity_cap,
 params.min_tokens, params.max_tokens, params.min_sentences, params.substring_scripts,
-params.progress_seconds, params.seed; threads: worker processes; output.corpus: JSONL
+params.runtime["progress_seconds"], params.seed; threads: worker processes; output.corpus: JSONL
 {"text", "tokens", "entity"}; output.stats: TSV; log[0].
 
 Fewer than params.min_sentences sentences: one error line (language, mapping, counts), no output. Dumps cut
@@ -52,7 +52,7 @@ def main(smk) -> None:
         seed=int(smk.params.seed),
         workers=max(1, int(getattr(smk, "threads", 1))),
         substring_scripts=list(smk.params.substring_scripts),
-        progress_seconds=float(smk.params.progress_seconds),
+        progress_seconds=float(smk.params.runtime["progress_seconds"]),
     )
     stats = dict(result.stats)
     stats.update({new: mapping_stats.get(old, 0) for old, new in MAPPING_STATS.items()})

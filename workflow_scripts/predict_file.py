@@ -9,7 +9,7 @@ log = start(snakemake, "predict")  # noqa: F821
 
 @exit_on_user_error
 def main(sm):
-    done = predict_file(sm.input.model, sm.input.data, sm.output.predictions, batch_size=sm.params.batch_size,
+    done = predict_file(sm.input.model, sm.input.data, sm.output.predictions, batch_size=sm.params.runtime["inference_batch_size"],
                         max_length=sm.params.max_length)
     log.info("%d items (%s) labelled by %s: %s", done["items"], done["input_format"], sm.input.model,
              sm.output.predictions)

@@ -1,7 +1,7 @@
 """Snakemake script: random Wikipedia sentences for the MBERT-wiki ablation, as many as the task corpus.
 
 input.dumps: target-language pages-articles dumps; input.reference: a JSONL whose line count sets the
-size; params.lang, params.min_tokens, params.max_tokens, params.min_sentences, params.progress_seconds,
+size; params.lang, params.min_tokens, params.max_tokens, params.min_sentences, params.runtime["progress_seconds"],
 params.seed; output.corpus: JSONL {"text", "tokens"}; log[0].
 
 Fewer sentences than min(params.min_sentences, the size requested): one error line, no output. Fewer than
@@ -37,7 +37,7 @@ def main(smk) -> None:
         min_tokens=int(smk.params.min_tokens),
         max_tokens=None if smk.params.max_tokens is None else int(smk.params.max_tokens),
         seed=int(smk.params.seed),
-        progress_seconds=float(smk.params.progress_seconds),
+        progress_seconds=float(smk.params.runtime["progress_seconds"]),
     )
     stats = result.stats
     check_corpus_size(stats, min(int(smk.params.min_sentences), size), lang=lang, mapping=None, what="random sample")

@@ -34,7 +34,7 @@ def main(sm):
     labels = labels_of(p.kind)
     unit = ner_unit(p.ner_selection) if p.kind == "token" else "sample"
     source = read_records(sm.input.source, input_field(p.kind))
-    probs = predict_probs(sm.input.student, source, batch_size=p.inference_batch_size, max_length=p.max_length)
+    probs = predict_probs(sm.input.student, source, batch_size=p.runtime["inference_batch_size"], max_length=p.max_length)
     curve = threshold_curve_of(p.kind, probs, source, p.thresholds, unit=unit, ner_curve=p.ner_curve)
     alpha = choose_alpha(curve, method=p.curvature, min_support=p.min_support, fallback=p.fallback_threshold)
 
@@ -44,7 +44,7 @@ def main(sm):
     per_class = keep_by_class(p.kind, keep, gold, labels)
     fit = english_fit(p.kind, probs, gold, labels)
     if sm.input.get("teacher"):  # the soft student should come close to its teacher on English too
-        teacher = predict_probs(sm.input.teacher, source, batch_size=p.inference_batch_size, max_length=p.max_length)
+        teacher = predict_probs(sm.input.teacher, source, batch_size=p.runtime["inference_batch_size"], max_length=p.max_length)
         fit["teacher_english_accuracy"] = english_fit(p.kind, teacher, gold, labels)["english_accuracy"]
 
     where = f"{w.task} {w.target} seed{w.seed} {w.chain}"

@@ -5,7 +5,7 @@ record (``health.json``): how closely the student follows its teacher on the cor
 from xlt.errors import exit_on_user_error
 from xlt.health import check_soft_fit, oracle_accuracy, oracle_fields, soft_fit
 from xlt.io import atomic_path, write_json
-from xlt.runtime import raise_guards, read_records, record_artifact, start
+from xlt.runtime import raise_guards, read_records, record_artifact, start, training_hp
 from xlt.tasks import ids_to_tags, input_field, labels_of, mean_over_heads, predicted_ids
 from xlt.train.api import predict_probs, train_soft
 
@@ -40,14 +40,14 @@ def main(sm):
     w = sm.wildcards
     labels = labels_of(p.kind)
     corpus = read_records(sm.input.corpus, input_field(p.kind))
-    teacher = predict_probs(sm.input.teacher, corpus, batch_size=p.inference_batch_size, max_length=p.hp["max_length"])
+    teacher = predict_probs(sm.input.teacher, corpus, batch_size=p.runtime["inference_batch_size"], max_length=p.hp["max_length"])
     soft_labels = mean_over_heads(p.kind, teacher)
     voter_sizes = voter_widths(sm.input.student_init, p.voter_sizes, p.n_voters)
     with atomic_path(sm.output.model) as out:
         metrics = train_soft(sm.input.student_init, corpus, soft_labels, kind=p.kind, labels=labels,
-                             n_voters=p.n_voters, voter_sizes=voter_sizes, out_dir=out, hp=p.hp, seed=p.seed,
+                             n_voters=p.n_voters, voter_sizes=voter_sizes, out_dir=out, hp=training_hp(p), seed=p.seed,
                              checkpoint_dir=p.checkpoints)
-        student = predict_probs(out, corpus, batch_size=p.inference_batch_size, max_length=p.hp["max_length"])
+        student = predict_probs(out, corpus, batch_size=p.runtime["inference_batch_size"], max_length=p.hp["max_length"])
         fit = soft_fit(p.kind, soft_labels, student, labels)
         health = {"step": "soft", "task": w.task, "target": w.target, "seed": int(w.seed), "chain": w.chain, **fit,
                   "oracle_teacher": oracle(p.kind, teacher, corpus), "oracle_student": oracle(p.kind, student, corpus)}

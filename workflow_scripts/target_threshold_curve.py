@@ -17,7 +17,7 @@ log = start(snakemake, "target_threshold_curve")  # noqa: F821
 def main(sm):
     p = sm.params
     test = read_records(sm.input.test, input_field(p.kind))
-    probs = predict_probs(sm.input.student, test, batch_size=p.inference_batch_size, max_length=p.max_length)
+    probs = predict_probs(sm.input.student, test, batch_size=p.runtime["inference_batch_size"], max_length=p.max_length)
     unit = ner_unit(p.ner_selection) if p.kind == "token" else "sample"
     write_curve(threshold_curve_of(p.kind, probs, test, p.thresholds, unit=unit, ner_curve=p.ner_curve), sm.output.curve)
     log.info("target curve over %d examples written", len(test))

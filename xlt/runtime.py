@@ -19,6 +19,46 @@ ARTIFACT_FILE = "xlt_artifact.json"
 TOKEN_CACHE = ".xlt-cache/tokenized"  # relative to the working directory of the workflow
 
 
+class RuntimeSettings:
+    """Settings that change how a job runs but not what it writes: inference batch size, checkpoint interval,
+    progress interval, the Wikipedia API's contact and rate limits, cache folders.
+
+    Rules pass them as one parameter of this type (``params.runtime``): Snakemake leaves a parameter that is
+    not a plain value out of its ``params`` rerun trigger, so editing one of these settings re-runs nothing
+    (``tests/test_workflow.py`` checks that on the workflow's own plan). Attribute and item access; the value
+    is recorded in every artifact like the other parameters."""
+
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+    def __getitem__(self, key):
+        return self.__dict__[key]
+
+    def __contains__(self, key) -> bool:
+        return key in self.__dict__
+
+    def get(self, key, default=None):
+        return self.__dict__.get(key, default)
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+    def __eq__(self, other):
+        return isinstance(other, RuntimeSettings) and other.__dict__ == self.__dict__
+
+    def __repr__(self) -> str:
+        return "RuntimeSettings(" + ", ".join(f"{k}={v!r}" for k, v in sorted(self.__dict__.items())) + ")"
+
+
+def training_hp(params) -> dict:
+    """A training rule's ``params.hp`` with the runtime settings the training loop takes (checkpoint interval)."""
+    hp = dict(params.hp)
+    runtime = params.get("runtime") or {}
+    if "checkpoint_every" in runtime:
+        hp["checkpoint_every"] = int(runtime["checkpoint_every"])
+    return hp
+
+
 def start(snakemake, name: str) -> logging.Logger:
     """Send stdout, stderr and logging to the rule's log; pin threads; keep training jobs off the network."""
     log_path = snakemake.log[0]
@@ -65,7 +105,7 @@ def code_version() -> str:
 
 def record_artifact(model_dir, snakemake, **fields) -> None:
     """Write ``xlt_artifact.json`` into a model folder: what produced it (rule, inputs, params, metrics)."""
-    params = {k: v for k, v in snakemake.params.items()}
+    params = {k: v.as_dict() if isinstance(v, RuntimeSettings) else v for k, v in snakemake.params.items()}
     info = provenance(
         rule=getattr(snakemake, "rule", None),
         wildcards=dict(snakemake.wildcards),

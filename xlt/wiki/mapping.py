@@ -398,6 +398,29 @@ def _need(wiki: dict, key: str, method: str):
     return value
 
 
+API_RUNTIME_KEYS = ("contact", "requests_per_second", "max_retries", "retry_wait", "cache_dir")
+MAPPING_KEYS = ("mapping", "english_dump", "langlinks_sql", "page_sql", "wikidata_json")
+
+
+def split_mapping_config(wiki: dict, lang: str) -> tuple[dict, dict]:
+    """``(settings, api_runtime)`` of the ``wikipedia`` section for mapping titles into ``lang``.
+
+    ``settings`` holds what decides the mapping (the backends, their files, the target's dumps, the API
+    endpoint): a rule's parameter, so a change re-runs the mapping. ``api_runtime`` holds how the API is asked
+    (contact, rate limit, retries, answer cache), which changes no title. :func:`join_mapping_config` puts them
+    back together for :func:`map_entities`."""
+    api = dict(wiki.get("api") or {})
+    settings = {k: wiki.get(k) for k in MAPPING_KEYS}
+    settings["dumps"] = {lang: (wiki.get("dumps") or {}).get(lang)}
+    settings["api"] = {k: v for k, v in api.items() if k not in API_RUNTIME_KEYS}
+    return settings, {k: api[k] for k in API_RUNTIME_KEYS if k in api}
+
+
+def join_mapping_config(settings: dict, api_runtime: dict) -> dict:
+    """The ``wikipedia`` section as :func:`map_entities` reads it, from :func:`split_mapping_config`'s parts."""
+    return {**settings, "api": {**settings.get("api", {}), **dict(api_runtime)}}
+
+
 def mapping_resources(wiki: dict, lang: str | None = None) -> list[str]:
     """Files the configured mapping reads (for a rule's ``input:``); checks that required keys are set."""
     files: list[str] = []

@@ -146,6 +146,13 @@ def test_btf_edit_reruns_btf_and_downstream_not_the_harvest(demo):
                 "make_synthetic_data", "build_base_model"} & set(jobs), jobs
 
 
+def test_a_harvest_edit_reruns_the_harvest_not_the_mapping(demo):
+    current = yaml.safe_load((demo / "demo.yaml").read_text())["wikipedia"]["max_sentences"]
+    jobs = dry_run_jobs(demo, edited_config(demo, ["wikipedia", "max_sentences"], current - 1))
+    assert "harvest_entity_sentences" in jobs
+    assert not {"map_entity_titles", "extract_entities", "make_synthetic_data", "prepare_conll_split"} & set(jobs), jobs
+
+
 def test_runtime_settings_rerun_nothing(demo):
     """Inference batch size, checkpoint interval, the API's contact and rate, progress interval: how jobs run,
     not what they write (xlt.runtime.RuntimeSettings)."""

@@ -182,3 +182,20 @@ def test_yaml_error_names_file_line_and_column(tmp_path):
     with pytest.raises(UserError) as err:
         xc.load(bad)
     assert str(err.value).startswith(f"{bad}:3:1: invalid YAML")
+
+
+def test_check_config_command(tmp_path, capsys):
+    from xlt import cli
+
+    cli.main(["check-config", "--base", str(ROOT / "config.yaml"), str(ROOT / "config" / "demo.yaml")])
+    assert "valid" in capsys.readouterr().err
+    bad = tmp_path / "run.yaml"
+    bad.write_text("model:\n  name: ''\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["check-config", "--base", str(ROOT / "config.yaml"), str(bad)])
+    assert stop.value.code == 1
+    assert capsys.readouterr().err.strip().splitlines()[-1] == "error: config: model.name is empty; expected hub model id or local folder"
+    bad.write_text("model:\n  name: x\n   layers: 2\n", encoding="utf-8")
+    with pytest.raises(SystemExit):
+        cli.main(["check-config", "--base", str(ROOT / "config.yaml"), str(bad)])
+    assert f"error: {bad}:3:" in capsys.readouterr().err

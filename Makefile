@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= 2
 
-.PHONY: setup demo test lint dryrun report clean-demo
+.PHONY: setup demo test check lint dryrun report clean-demo
 
 setup: $(STAMP)
 
@@ -25,6 +25,10 @@ report: $(STAMP)
 
 test: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q
+
+# Quick check while working: lint and every test but the demo DAG (marked slow) and SLURM; `make test` runs all.
+check: $(STAMP) lint
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -m "not slow and not slurm"
 
 lint: $(STAMP)
 	$(BIN)/snakemake --lint

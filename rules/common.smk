@@ -90,10 +90,10 @@ def cls_unlabeled_pool(lang, domain):
 
 
 def conll_file(lang, split):
-    files = config["data"]["conll"]["files"]
-    if lang not in files or split not in files[lang]:
+    path = xlt_config.conll_split_file(config, lang, split)
+    if path is None:
         raise UserError(f"config: data.conll.files.{lang}.{split} is not set")
-    return files[lang][split]
+    return path
 
 
 def labelled_data(task, lang, domain, split):
@@ -347,6 +347,11 @@ def conll_encoding(w):
     return config["data"]["conll"]["files"][w.lang]["encoding"]
 
 
+def datasets_hub_spec(w):
+    """data.conll.files.<lang>.hub: {path, name, revision} of the datasets split the download rule fetches."""
+    return {"name": None, "revision": None, **config["data"]["conll"]["files"][w.lang]["hub"]}
+
+
 def dumps_of_lang(w):
     return config["wikipedia"]["dumps"][w.lang]
 
@@ -565,14 +570,14 @@ def data_stats_entries():
         files = config["data"]["conll"]["files"]
         for lang in dict.fromkeys([conll["source_language"]] + conll["languages"]):
             for split in ("train", "dev", "test"):
-                if split in files.get(lang, {}):
+                if xlt_config.conll_split_file(config, lang, split) is not None:
                     entries.append(
                         {
                             "task": "conll",
                             "lang": lang,
                             "domain": None,
                             "split": split,
-                            "path": files[lang][split],
+                            "path": xlt_config.conll_split_file(config, lang, split),
                             "encoding": files[lang]["encoding"],
                         }
                     )
@@ -683,8 +688,11 @@ def vocabulary_sources():
             if lang not in langs:
                 continue
             for split in ("train", "dev", "test"):
-                if split in files:
-                    add(files[split], "token", "conll", encoding=files.get("encoding", "auto"))
+                path = xlt_config.conll_split_file(config, lang, split)
+                if path is not None and Path(path).suffix in (".parquet", ".arrow"):  # datasets form: its prepared words
+                    add(labelled_data("conll", lang, None, split), "token", "jsonl")
+                elif path is not None:
+                    add(path, "token", "conll", encoding=files.get("encoding", "auto"))
         for lang in task_cfg("conll")["languages"]:
             if given_unlabeled("conll", lang) is None:
                 add(f"{RESULTS}/corpus/conll/{lang}/entity_sentences.jsonl", "token", "jsonl")

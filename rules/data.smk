@@ -57,6 +57,7 @@ rule prepare_conll_split:
     params:
         code=script_code("prepare_conll.py"),
         encoding=conll_encoding,
+        language="{lang}",
     script:
         "../workflow_scripts/prepare_conll.py"
 

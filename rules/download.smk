@@ -10,6 +10,7 @@ localrules:
     unpack_cls,
     download_conll2002,
     unpack_conll2002,
+    download_datasets_ner,
 
 
 rule download_cls:
@@ -112,3 +113,19 @@ rule unpack_conll2002:
         ),
     script:
         "../workflow_scripts/unpack_archive.py"
+
+
+rule download_datasets_ner:
+    output:
+        ensure("resources/data/hf/{lang}/{split}.parquet", non_empty=True),
+    log:
+        "logs/download_datasets_ner/{lang}-{split}.log",
+    wildcard_constraints:
+        split="train|dev|test",
+    retries: 3
+    conda:
+        "../envs/xlt.yaml"
+    params:
+        hub=datasets_hub_spec,
+    script:
+        "../workflow_scripts/download_datasets_ner.py"

@@ -197,3 +197,82 @@ def test_real_spanish_test_slip_is_repaired_and_gives_conlleval_entity_count():
     assert info["repaired"] == 1
     assert sum(info["entities"].values()) == 3559
     assert all(tag in LABELS for r in records for tag in r["tags"])
+
+
+# ---------------------------------------------------------------- WikiANN / XTREME PAN-X raw files
+
+PANX_SENTENCES = [
+    [("Katja", "B-PER"), ("Meier", "I-PER"), ("lebt", "O"), ("in", "O"), ("Kassel", "B-LOC"), (".", "O")],
+    [("Die", "O"), ("Nordwind", "B-ORG"), ("AG", "I-ORG"), ("wächst", "O")],
+]
+
+
+def panx_text(sentences, prefix: str = "") -> str:
+    """Tab-separated ``token<TAB>tag`` lines (every token ``<prefix>token``), a blank line between sentences."""
+    return "\n\n".join("\n".join(f"{prefix}{tok}\t{tag}" for tok, tag in sent) for sent in sentences) + "\n"
+
+
+def test_panx_language_prefixes_are_stripped_and_give_the_records_of_the_unprefixed_file(tmp_path):
+    prefixed = write(tmp_path, "panx-de.train", panx_text(PANX_SENTENCES, "de:"))
+    plain = write(tmp_path, "plain-de.train", panx_text(PANX_SENTENCES))
+
+    records, info = read_conll(prefixed, language="de")
+    plain_records, plain_info = read_conll(plain, language="de")
+
+    assert records == plain_records
+    assert records[0]["tokens"] == ["Katja", "Meier", "lebt", "in", "Kassel", "."]
+    assert info["language_prefix"] == "de" and plain_info["language_prefix"] is None
+    assert info["entities"] == plain_info["entities"] == {"PER": 1, "ORG": 1, "LOC": 1, "MISC": 0}
+    # without a configured language the prefix is still detected and stripped
+    assert read_conll(prefixed)[0] == records
+
+
+def test_panx_prefix_of_another_language_fails_with_one_line_naming_the_file_and_line(tmp_path):
+    path = write(tmp_path, "panx-fr.test", panx_text(PANX_SENTENCES, "fr:"))
+    with pytest.raises(UserError) as err:
+        read_conll(path, language="de")
+    message = str(err.value)
+    assert message.startswith(f"{path}:1: token 'fr:Katja' has the language prefix 'fr:'") and "\n" not in message
+
+
+def test_panx_token_with_a_different_prefix_mid_file_names_its_line(tmp_path):
+    text = panx_text(PANX_SENTENCES, "de:").replace("de:Nordwind", "en:Nordwind")
+    path = write(tmp_path, "panx-de.dev", text)
+    with pytest.raises(UserError, match=rf"^{path}:9: token 'en:Nordwind' has the language prefix 'en:', "
+                                        r"expected 'de:'"):
+        read_conll(path, language="de")
+    missing = write(tmp_path, "panx-de.test", panx_text(PANX_SENTENCES, "de:").replace("de:AG", "AG"))
+    with pytest.raises(UserError, match=rf"^{missing}:10: token 'AG' has no language prefix"):
+        read_conll(missing, language="de")
+
+
+def test_a_token_that_only_looks_like_a_prefix_in_a_plain_file_is_kept(tmp_path):
+    path = write(tmp_path, "eng.testb", "Kickoff NN O\nat IN O\nde:Berlin NNP B-LOC\n")
+    records, info = read_conll(path, language="en")
+    assert records[0]["tokens"] == ["Kickoff", "at", "de:Berlin"] and info["language_prefix"] is None
+
+
+def test_jp_prefix_reads_as_ja():
+    from xlt.data.conll import strip_language_prefixes
+
+    sentences = [(["jp:東", "jp:京"], ["B-LOC", "I-LOC"], [1, 2])]
+    assert strip_language_prefixes("x", sentences, "ja") == "jp" and sentences[0][0] == ["東", "京"]
+
+
+def test_character_per_token_entities_keep_their_spans_across_separator_tokens(tmp_path):
+    from seqeval.metrics.sequence_labeling import get_entities
+
+    # Japanese WikiANN: one character per token; a name's separators (the middle dot, a '#', a full-width space)
+    # are tokens of the entity and must not split it, and a full-width space token survives tab splitting.
+    chars = [("ジ", "B-PER"), ("ョ", "I-PER"), ("ン", "I-PER"), ("・", "I-PER"), ("ス", "I-PER"), ("ミ", "I-PER"),
+             ("ス", "I-PER"), ("は", "O"), ("東", "B-ORG"), ("#", "I-ORG"), ("\u3000", "I-ORG"), ("大", "I-ORG"),
+             ("に", "O"), ("い", "O"), ("る", "O")]
+    path = write(tmp_path, "panx-ja.test", panx_text([chars], "ja:"))
+
+    records, info = read_conll(path, language="ja")
+
+    assert records[0]["tokens"] == [c for c, _ in chars]
+    assert records[0]["tags"] == [t for _, t in chars]
+    assert info["scheme"] == "iob2" and info["repaired"] == 0
+    assert get_entities(records[0]["tags"]) == [("PER", 0, 6), ("ORG", 8, 11)]
+    assert info["entities"] == {"PER": 1, "ORG": 1, "LOC": 0, "MISC": 0}

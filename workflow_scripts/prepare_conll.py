@@ -1,6 +1,8 @@
-"""Snakemake script: one CoNLL NER file as JSON lines ``{"tokens", "tags"}`` with IOB2 tags.
+"""Snakemake script: one NER split as JSON lines ``{"tokens", "tags"}`` with IOB2 tags.
 
-``input.conll``: the file; ``params.encoding``: ``auto``, ``utf-8`` or ``latin-1``;
+``input.conll``: the file (CoNLL / WikiANN / PAN-X columns, or a ``datasets`` Parquet / Arrow file);
+``params.encoding``: ``auto``, ``utf-8`` or ``latin-1``; ``params.language``: the configured language (a
+PAN-X ``lang:`` prefix must match it);
 ``output.data``: the sentences (``-DOCSTART-`` lines are not sentences); ``output.info``: encoding,
 tag scheme, sentence and ``-DOCSTART-`` counts, repaired tags, entities by type, the input's SHA-256.
 """
@@ -11,7 +13,7 @@ sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 
 import logging  # noqa: E402
 
-from xlt.data.conll import read_conll  # noqa: E402
+from xlt.data.conll import read_ner_file  # noqa: E402
 from xlt.errors import exit_on_user_error  # noqa: E402
 from xlt.io import provenance, sha256_file, write_json, write_jsonl  # noqa: E402
 
@@ -22,9 +24,14 @@ log = logging.getLogger("prepare_conll")
 @exit_on_user_error
 def main(smk):
     path = smk.input.conll
-    records, info = read_conll(
-        path, encoding=smk.params.get("encoding", None) or "auto", scheme=smk.params.get("scheme", None) or "auto"
+    records, info = read_ner_file(
+        path,
+        encoding=smk.params.get("encoding", None) or "auto",
+        scheme=smk.params.get("scheme", None) or "auto",
+        language=smk.params.get("language", None),
     )
+    if info["language_prefix"]:
+        log.info("%s: language prefix '%s:' stripped from every token", path, info["language_prefix"])
     log.info(
         "%s: %d sentences (+%d -DOCSTART- = %d), %s, %s, %d tags converted, %d repaired, entities %s",
         path,

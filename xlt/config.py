@@ -167,12 +167,11 @@ def _cross_checks(config: dict) -> None:
             corpus_spec(value, f"config: tasks.{task}.unlabeled.{key}")
     conll = config["tasks"]["conll"]
     if conll["enabled"]:
-        files = config["data"]["conll"]["files"]
-        if "train" not in files.get("en", {}):
+        if conll_split_file(config, "en", "train") is None:
             raise UserError("config: data.conll.files.en.train is required (English training set)")
         random_btf = any(variants[v]["btf"] == "random" for v in conll["variants"])
         for lang in conll["languages"]:
-            if "test" not in files.get(lang, {}):
+            if conll_split_file(config, lang, "test") is None:
                 raise UserError(f"config: data.conll.files.{lang}.test is required for target {lang}")
             if unlabeled_spec(config, "conll", lang) is None:
                 _check_mapping(config["wikipedia"], lang)
@@ -343,6 +342,21 @@ def read_yaml(path):
     except UnicodeDecodeError as err:
         raise UserError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
     return config
+
+
+HF_NER_ROOT = "resources/data/hf"  # where the download rule writes the datasets splits of data.conll.files.<lang>.hub
+
+
+def conll_split_file(config: dict, lang: str, split: str) -> str | None:
+    """The file of a NER split: ``data.conll.files.<lang>.<split>``, else, when the language has ``hub:``, the
+    Parquet file the download rule writes from the hub (``resources/data/hf/<lang>/<split>.parquet``); None if
+    neither is configured."""
+    files = config["data"]["conll"]["files"].get(lang) or {}
+    if split in files:
+        return files[split]
+    if files.get("hub"):
+        return f"{HF_NER_ROOT}/{lang}/{split}.parquet"
+    return None
 
 
 def normalise_lang(lang: str) -> str:

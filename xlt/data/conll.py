@@ -15,6 +15,12 @@ from which prefix opens entities; an ``I-`` that opens an entity in an IOB2 file
 
 Encoding: ``"utf-8"``, ``"latin-1"`` (the original German files) or ``"auto"``: UTF-8 if the whole
 file decodes as UTF-8, else latin-1.
+
+WikiANN / XTREME PAN-X raw files are the same columns, tab-separated, with every token written
+``lang:token`` (``de:Katja<TAB>B-PER``). A file whose first sentence has such a prefix on every token is a
+prefixed file: the prefix is stripped from every token, and must be the configured language's on every
+line (:func:`strip_language_prefixes`). A line with a tab is split on tabs only, so a token may be any
+text without a tab (character-per-token languages have tokens such as a full-width space).
 """
 
 from __future__ import annotations
@@ -36,6 +42,8 @@ SCHEMES = ("auto", "iob1", "iob2")
 MAX_WARNINGS = 10
 
 _TAG = re.compile(r"^(?:O|[BI]-(?:%s))$" % "|".join(ENTITY_TYPES))
+# A WikiANN / PAN-X token: ``<language code>:<token>``.
+LANGUAGE_PREFIX = re.compile(r"^([a-z]{2,3}(?:-[A-Za-z0-9]+)?):(.+)$", re.DOTALL)
 
 CONLL2003_HINT = (
     "CoNLL-2003 is licensed and cannot be downloaded by the workflow: obtain the annotations from "
@@ -78,6 +86,60 @@ def decode(raw: bytes, path, encoding: str = "auto") -> tuple[str, str]:
     return raw.decode("latin-1"), "latin-1"
 
 
+def split_fields(line: str) -> list[str]:
+    """The columns of one line: split on tabs when the line has one (WikiANN / PAN-X), else on whitespace.
+
+    Tab-separated fields lose surrounding ASCII spaces unless they are nothing else (a token may be a space);
+    a trailing tab adds no column. A line of whitespace only has no fields (a sentence boundary)."""
+    if "\t" not in line:
+        return line.split()
+    if not line.strip():
+        return []
+    fields = [f.strip(" \r") or f for f in line.rstrip("\r\n").split("\t")]
+    while fields and fields[-1] == "":
+        fields.pop()
+    return fields
+
+
+def _same_language(a: str, b: str) -> bool:
+    """Language codes compared case-insensitively, Japanese ``jp`` as ``ja``."""
+    a, b = a.lower(), b.lower()
+    return {"jp": "ja"}.get(a, a) == {"jp": "ja"}.get(b, b)
+
+
+def strip_language_prefixes(path, sentences, language: str | None = None) -> str | None:
+    """Strip WikiANN / PAN-X ``lang:`` prefixes in place; return the file's language code (None: no prefixes).
+
+    ``sentences`` are ``(tokens, tags, lines)`` as read. The file is prefixed when every token of its first
+    sentence carries one and the same prefix; then every token of the file must carry it, and it must be
+    ``language`` when one is given (``jp`` and ``ja`` are the same). Anything else is a :class:`UserError`
+    naming ``file:line``.
+    """
+    if not sentences:
+        return None
+    first_tokens, _, first_lines = sentences[0]
+    found = [LANGUAGE_PREFIX.match(tok) for tok in first_tokens]
+    if not all(found) or len({m.group(1) for m in found}) != 1:
+        return None
+    code = found[0].group(1)
+    if language is not None and not _same_language(code, language):
+        raise UserError(
+            f"{path}:{first_lines[0]}: token {first_tokens[0]!r} has the language prefix '{code}:', but the file "
+            f"is configured for language {language} (expected '{language}:' on every token, or a file of {code})"
+        )
+    for tokens, _, lines in sentences:
+        for i, tok in enumerate(tokens):
+            m = LANGUAGE_PREFIX.match(tok)
+            if m is None or m.group(1) != code:
+                what = "no language prefix" if m is None else f"the language prefix '{m.group(1)}:'"
+                raise UserError(
+                    f"{path}:{lines[i]}: token {tok!r} has {what}, expected '{code}:' like every token of line "
+                    f"{first_lines[0]}'s sentence (a WikiANN / PAN-X file writes every token as {code}:<token>)"
+                )
+            tokens[i] = m.group(2)
+    return code
+
+
 def _split_tag(tag: str) -> tuple[str, str | None]:
     return (tag, None) if tag == "O" else (tag[0], tag[2:])
 
@@ -117,12 +179,14 @@ def to_iob2(tags: list[str]) -> tuple[list[str], list[int]]:
     return out, changed
 
 
-def read_conll(path, encoding: str = "auto", scheme: str = "auto") -> tuple[list[dict], dict]:
+def read_conll(path, encoding: str = "auto", scheme: str = "auto",
+               language: str | None = None) -> tuple[list[dict], dict]:
     """Sentences as records ``{"tokens": [...], "tags": [...]}`` with IOB2 tags, and what was read.
 
     ``info`` holds ``encoding``, ``scheme`` (of the file), ``columns``, ``sentences``, ``docstarts``,
     ``sentences_with_docstart``, ``tokens``, ``converted`` (IOB1 tags turned to IOB2), ``repaired``
-    (``I-`` slips in an IOB2 file) and ``entities`` by type.
+    (``I-`` slips in an IOB2 file), ``entities`` by type and ``language_prefix`` (the WikiANN / PAN-X
+    prefix stripped from every token, or None; it must match ``language`` when that is given).
     """
     path = Path(path)
     if scheme not in SCHEMES:
@@ -148,7 +212,7 @@ def read_conll(path, encoding: str = "auto", scheme: str = "auto") -> tuple[list
             lines.clear()
 
     for lineno, line in enumerate(text.split("\n"), 1):
-        fields = line.split()
+        fields = split_fields(line)
         if not fields:
             flush()
             continue
@@ -175,6 +239,7 @@ def read_conll(path, encoding: str = "auto", scheme: str = "auto") -> tuple[list
     flush()
     if not sentences:
         raise UserError(f"{path}: no sentences (empty split; expected 'word ... tag' lines separated by blank lines)")
+    prefix = strip_language_prefixes(path, sentences, language)
 
     file_scheme = detect_scheme(sentences) if scheme == "auto" else scheme
     records, converted, repaired = [], 0, 0
@@ -209,8 +274,20 @@ def read_conll(path, encoding: str = "auto", scheme: str = "auto") -> tuple[list
         "converted": converted,
         "repaired": repaired,
         "entities": count_entities(records),
+        "language_prefix": prefix,
     }
     return records, info
+
+
+def read_ner_file(path, encoding: str = "auto", scheme: str = "auto",
+                  language: str | None = None) -> tuple[list[dict], dict]:
+    """A NER split in any supported form: CoNLL / WikiANN / PAN-X columns (:func:`read_conll`) or a ``datasets``
+    Parquet / Arrow file (:func:`xlt.data.hf.read_datasets_ner`), told apart by the file's suffix."""
+    from xlt.data import hf
+
+    if hf.is_datasets_file(path):
+        return hf.read_datasets_ner(path, language=language)
+    return read_conll(path, encoding=encoding, scheme=scheme, language=language)
 
 
 def count_entities(records) -> dict[str, int]:
@@ -232,13 +309,14 @@ def require_conll_file(path, key: str, dataset: str = "CoNLL-2003") -> Path:
     raise UserError(f"{key}: {path} not found (expected a {dataset} file; {hint})")
 
 
-def read_conll_words(path, encoding: str = "auto") -> tuple[list[dict], bool]:
+def read_conll_words(path, encoding: str = "auto", language: str | None = None) -> tuple[list[dict], bool]:
     """The sentences of a CoNLL-style file as records ``{"tokens", "line"}`` (``line``: of the first word),
     for labelling new text: the word is the first column, any other columns are ignored; blank lines and
     ``-DOCSTART-`` lines separate sentences as in :func:`read_conll`.
 
     Also returns whether the file is labelled (at least two columns, the last a CoNLL tag on every word
-    line); :func:`read_conll` reads such a file's tags (IOB2) with the same sentence boundaries.
+    line); :func:`read_conll` reads such a file's tags (IOB2) with the same sentence boundaries. WikiANN /
+    PAN-X language prefixes are stripped as there.
     """
     path = Path(path)
     try:
@@ -252,8 +330,10 @@ def read_conll_words(path, encoding: str = "auto") -> tuple[list[dict], bool]:
     start = 0
     labelled = True
     columns = first_line = None
+    lines: list[int] = []
+    line_numbers: list[list[int]] = []
     for lineno, line in enumerate(text.split("\n"), 1):
-        fields = line.split()
+        fields = split_fields(line)
         if fields and columns is None:
             columns, first_line = len(fields), lineno
         elif fields and len(fields) != columns:
@@ -262,15 +342,19 @@ def read_conll_words(path, encoding: str = "auto") -> tuple[list[dict], bool]:
         if not fields or fields[0] == DOCSTART:
             if tokens:
                 records.append({"tokens": tokens, "line": start})
-            tokens = []
+                line_numbers.append(lines)
+            tokens, lines = [], []
             continue
         if not tokens:
             start = lineno
         tokens.append(fields[0])
+        lines.append(lineno)
         labelled = labelled and len(fields) >= 2 and bool(_TAG.match(fields[-1]))
     if tokens:
         records.append({"tokens": tokens, "line": start})
+        line_numbers.append(lines)
     if not records:
         raise UserError(f"{path}: no sentences (expected CoNLL columns: one word per line, blank lines between "
                         "sentences)")
+    strip_language_prefixes(path, [(r["tokens"], None, n) for r, n in zip(records, line_numbers)], language)
     return records, labelled

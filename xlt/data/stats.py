@@ -127,7 +127,7 @@ def stats_row_for_file(
         records, info = cls.load_cls_split(path)
         return cls_row(language, domain, split, path, records, info, task=task)
     if task in CONLL_TASKS:
-        records, info = conll.read_conll(path, encoding=encoding, scheme=scheme)
+        records, info = conll.read_ner_file(path, encoding=encoding, scheme=scheme)
         return conll_row(language, split, path, records, info, task=task, domain=domain or "-")
     raise UserError(f"task {task!r}: expected one of {', '.join(CLS_TASKS + CONLL_TASKS)}")
 

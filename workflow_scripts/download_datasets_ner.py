@@ -1,0 +1,25 @@
+"""Snakemake script: one NER split of a Hugging Face dataset (data.conll.files.<lang>.hub, e.g. WikiANN or
+XTREME PAN-X) fetched with ``datasets.load_dataset`` and written as Parquet (rules/download.smk)."""
+
+import sys
+
+sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+
+import logging  # noqa: E402
+
+from xlt.data.hf import download_hub_split  # noqa: E402
+from xlt.errors import exit_on_user_error  # noqa: E402
+
+logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+log = logging.getLogger("download_datasets_ner")
+
+
+@exit_on_user_error
+def main(smk):
+    hub = smk.params.hub
+    rows = download_hub_split(hub["path"], hub.get("name"), smk.wildcards.split, smk.output[0], hub.get("revision"))
+    log.info("datasets %s %s (%s): %d sentences to %s", hub["path"], hub.get("name"), smk.wildcards.split, rows,
+             smk.output[0])
+
+
+main(snakemake)  # noqa: F821

@@ -689,7 +689,8 @@ def vocabulary_sources():
                 continue
             for split in ("train", "dev", "test"):
                 path = xlt_config.conll_split_file(config, lang, split)
-                if path is not None and Path(path).suffix in (".parquet", ".arrow"):  # datasets form: its prepared words
+                datasets_form = path is not None and Path(path).suffix in (".parquet", ".arrow")
+                if datasets_form:  # a datasets split: read its prepared words
                     add(labelled_data("conll", lang, None, split), "token", "jsonl")
                 elif path is not None:
                     add(path, "token", "conll", encoding=files.get("encoding", "auto"))

@@ -29,9 +29,9 @@ SYNTHETIC = "synthetic" in config
 
 wildcard_constraints:
     task="cls|conll",
-    lang="[a-z]{2,3}",
-    domain="books|dvd|music",
-    target="[a-z]{2,3}(-(books|dvd|music))?",
+    lang="[a-z]{2,3}(-[A-Za-z0-9]+)?",
+    domain="[a-z0-9_]+",
+    target="[a-z]{2,3}(-[A-Za-z0-9]+)?(-[a-z0-9_]+)?",
     seed=r"\d+",
     corpus="task|random",
     btf="task|random|none",
@@ -72,9 +72,21 @@ def run_dir(w):
 
 
 def cls_review_file(lang, domain, split):
-    """The .review file of the configured CLS copy (Japanese lives in the corpus' jp folders)."""
-    folder = "jp" if lang in ("ja", "jp") else lang
-    return f"{config['data']['cls']['root']}/{folder}/{domain}/{split}.review"
+    """The .review file of the configured CLS copy (Japanese lives in the corpus' jp folders, or a ja folder)."""
+    root = config["data"]["cls"]["root"]
+    folder = xlt_config.cls_language_folder(root, lang)
+    return f"{root}/{folder}/{domain}/{split}.review"
+
+
+def cls_language_domains(lang):
+    """The domains of a CLS language: the folders <lang>/<domain>/ of data.cls.root with a train.review, or
+    (synthetic or not yet downloaded) Webis-CLS-10's books, dvd and music."""
+    root = Path(config["data"]["cls"]["root"])
+    folder = root / xlt_config.cls_language_folder(root, lang)
+    if SYNTHETIC or not folder.is_dir():
+        return list(CLS_DOMAINS)
+    found = sorted(p.name for p in folder.iterdir() if (p / "train.review").is_file())
+    return found or list(CLS_DOMAINS)
 
 
 def cls_unlabeled_pool(lang, domain):
@@ -86,7 +98,7 @@ def cls_unlabeled_pool(lang, domain):
         or not Path(cls_review_file(lang, domain, "train")).exists()
     ):
         return [path]
-    return [cls_review_file(lang, d, "train") for d in ("books", "dvd", "music")]
+    return [cls_review_file(lang, d, "train") for d in cls_language_domains(lang)]
 
 
 def conll_file(lang, split):
@@ -336,7 +348,7 @@ def unlabeled_pool_exclusions(w):
     pool = cls_unlabeled_pool(w.lang, w.domain)
     if pool == [cls_review_file(w.lang, w.domain, "unlabeled")]:
         return []
-    return [cls_review_file(w.lang, d, "test") for d in ("books", "dvd", "music")]
+    return [cls_review_file(w.lang, d, "test") for d in cls_language_domains(w.lang)]
 
 
 def conll_input(w):
@@ -641,7 +653,7 @@ def cls_data_languages():
     root = Path(config["data"]["cls"]["root"])
     if not root.is_dir():
         return list(WEBIS_LANGUAGES)
-    found = [p.name for p in sorted(root.iterdir()) if any((p / d / "train.review").is_file() for d in CLS_DOMAINS)]
+    found = [p.name for p in sorted(root.iterdir()) if p.is_dir() and any(p.glob("*/train.review"))]
     return [xlt_config.normalise_lang(lang) for lang in found]
 
 
@@ -674,11 +686,10 @@ def vocabulary_sources():
 
     if task_cfg("cls")["enabled"]:
         from_disk = "synthetic" not in config and Path(config["data"]["cls"]["root"]).is_dir()
-        domains = task_cfg("cls")["domains"] if SYNTHETIC else CLS_DOMAINS
         for lang in cls_data_languages():
             if lang not in langs:
                 continue
-            for domain in domains:
+            for domain in task_cfg("cls")["domains"] if SYNTHETIC else cls_language_domains(lang):
                 for split in ("train", "test", "unlabeled"):
                     path = cls_review_file(lang, domain, split)
                     if not from_disk or Path(path).is_file():  # the synthetic and downloaded copies have all three

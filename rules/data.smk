@@ -57,7 +57,6 @@ rule prepare_conll_split:
     params:
         code=script_code("prepare_conll.py"),
         encoding=conll_encoding,
-        language="{lang}",
     script:
         "../workflow_scripts/prepare_conll.py"
 
@@ -74,6 +73,7 @@ rule data_stats:
     params:
         code=script_code("data_stats.py"),
         entries=data_stats_entries(),
+        conll_source=config["tasks"]["conll"]["source_language"],
     script:
         "../workflow_scripts/data_stats.py"
 
@@ -101,7 +101,7 @@ rule subsample_source_train:
     log:
         "logs/subsample_source_train/{dataset}-{size}.log",
     wildcard_constraints:
-        dataset="cls/[a-z]+/[a-z]+|conll/[a-z]+",
+        dataset="cls/[a-z]{2,3}(-[A-Za-z0-9]+)?/[a-z0-9_]+|conll/[a-z]{2,3}(-[A-Za-z0-9]+)?",
         size=r"\d+",
     conda:
         ENV

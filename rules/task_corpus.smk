@@ -32,7 +32,7 @@ rule download_wikipedia_dump:
 
 rule extract_entities:
     input:
-        train=labelled_data("conll", "en", None, "train"),
+        train=labelled_data("conll", task_cfg("conll")["source_language"], None, "train"),
     output:
         entities=f"{RESULTS}/corpus/conll/entities.tsv",
     log:

@@ -199,3 +199,90 @@ def test_check_config_command(tmp_path, capsys):
     with pytest.raises(SystemExit):
         cli.main(["check-config", "--base", str(ROOT / "config.yaml"), str(bad)])
     assert f"error: {bad}:3:" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- targets from the data
+
+
+def test_language_codes_are_checked_by_form_not_by_a_list(paper):
+    cfg = copy.deepcopy(paper)
+    cfg["tasks"]["conll"]["languages"] = ["de", "sw", "zh-yue"]
+    cfg["data"]["conll"]["files"]["sw"] = {"test": "sw.test", "encoding": "utf-8"}
+    cfg["data"]["conll"]["files"]["zh-yue"] = {"test": "yue.test", "encoding": "utf-8"}
+    cfg["wikipedia"]["dumps"].update({"sw": ["sw.xml.bz2"], "zh-yue": ["yue.xml.bz2"]})
+    xc.validate(cfg)
+    assert xc.targets(cfg, "conll") == ["de", "sw", "zh-yue"]
+
+    cfg["tasks"]["conll"]["languages"] = ["de", "Swahili"]
+    assert error_of(cfg) == ("config: tasks.conll.languages.1 = 'Swahili'; expected a language code (ISO 639-1/-3, "
+                              "optionally with a subtag: de, sw, zh-yue)")
+
+
+def test_cls_languages_and_domains_are_any_names_and_targets_split_at_the_last_dash(paper):
+    cfg = copy.deepcopy(paper)
+    cfg["data"]["cls"]["root"] = "/nonexistent/cls"  # not on disk yet: only the form is checked
+    cfg["tasks"]["cls"]["languages"] = ["nl", "zh-yue", "jp"]
+    cfg["tasks"]["cls"]["domains"] = ["kitchen", "video_games"]
+    cfg["wikipedia"]["dumps"].update({"zh-yue": ["yue.xml.bz2"], "nl": ["nl.xml.bz2"]})
+    xc.validate(cfg)
+    assert "zh-yue-video_games" in xc.targets(cfg, "cls") and "ja-kitchen" in xc.targets(cfg, "cls")
+    assert xc.split_target("cls", "zh-yue-video_games") == ("zh-yue", "video_games")
+    assert xc.split_target("cls", "de-books") == ("de", "books")
+
+
+def test_cls_language_or_domain_missing_from_the_copy_stops_with_one_line(paper, tmp_path):
+    root = tmp_path / "cls"
+    for lang, domain, split in [("en", "books", "train"), ("jp", "books", "test"), ("sw", "books", "test")]:
+        (root / lang / domain).mkdir(parents=True, exist_ok=True)
+        (root / lang / domain / f"{split}.review").write_text("<items></items>\n")
+    cfg = copy.deepcopy(paper)
+    cfg["data"]["cls"]["root"] = str(root)
+    cfg["tasks"]["cls"].update(languages=["ja", "sw"], domains=["books"], variants=["full", "mbert"])
+    cfg["report"]["tables"] = []
+    xc.validate(cfg)  # Japanese is read from the corpus' jp folder
+
+    cfg["tasks"]["cls"]["languages"] = ["sw", "nl"]
+    assert error_of(cfg) == (f"config: tasks.cls.languages: nl books: {root}/nl/books/test.review not found "
+                             "(data.cls.root has en, jp, sw; tasks.cls.domains names the <lang>/<domain>/ folders)")
+    cfg["tasks"]["cls"].update(languages=["sw"], domains=["books", "dvd"])
+    assert error_of(cfg).startswith(f"config: tasks.cls.source_language: en dvd: {root}/en/dvd/train.review not found")
+
+
+def test_japanese_folder_is_jp_or_ja(tmp_path):
+    assert xc.cls_language_folder(tmp_path, "ja") == "jp"  # Webis-CLS-10's name, also before download
+    (tmp_path / "ja").mkdir()
+    assert xc.cls_language_folder(tmp_path, "ja") == xc.cls_language_folder(tmp_path, "jp") == "ja"
+    (tmp_path / "jp").mkdir()
+    assert xc.cls_language_folder(tmp_path, "ja") == "jp"
+    assert xc.cls_language_folder(tmp_path, "sw") == "sw"
+
+
+def test_source_language_is_a_setting(paper):
+    cfg = copy.deepcopy(paper)
+    cfg["tasks"]["cls"]["source_language"] = "de"
+    cfg["tasks"]["cls"]["languages"] = ["fr"]
+    cfg["tasks"]["conll"].update(source_language="de", languages=["nl"], unlabeled={"nl": "ned.train"})
+    cfg["data"]["conll"]["files"]["de"]["train"] = "deu.train"
+    cfg["report"]["tables"] = ["table3", "table4"]
+    cfg["report"]["figure2"] = None
+    xc.validate(cfg)
+
+    del cfg["data"]["conll"]["files"]["de"]["train"]
+    assert error_of(cfg) == "config: data.conll.files.de.train is required (the source-language training set)"
+    cfg["data"]["conll"]["files"]["de"]["train"] = "deu.train"
+    cfg["tasks"]["conll"]["unlabeled"] = {}
+    assert error_of(cfg).startswith("config: tasks.conll.unlabeled.nl is required with tasks.conll.source_language de")
+
+
+def test_conll_splits_from_the_hub(paper):
+    cfg = copy.deepcopy(paper)
+    cfg["tasks"]["conll"]["languages"] = ["de", "sw"]
+    cfg["data"]["conll"]["files"]["sw"] = {"hub": {"path": "wikiann", "name": "sw"}, "encoding": "auto"}
+    cfg["wikipedia"]["dumps"]["sw"] = ["sw.xml.bz2"]
+    xc.validate(cfg)
+    assert xc.conll_split_file(cfg, "sw", "test") == "resources/data/hf/sw/test.parquet"
+    assert xc.conll_split_file(cfg, "de", "test") == "resources/data/conll2003/deu.testb"
+    assert xc.conll_split_file(cfg, "de", "train") is None
+
+    del cfg["data"]["conll"]["files"]["sw"]["hub"]
+    assert error_of(cfg) == "config: data.conll.files.sw.test is required for target sw"

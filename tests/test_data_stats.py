@@ -59,6 +59,23 @@ def test_conll_row_counts_sentences_with_docstart_and_entities(raw):
     assert (row["encoding"], row["scheme"]) == ("latin-1", "iob1")
 
 
+def test_entity_types_of_a_target_test_file_and_the_source_training_file_are_compared(tmp_path):
+    from xlt.data.stats import entity_type_mismatches
+
+    (tmp_path / "en.train").write_text("Ana B-PER\nin O\nOslo B-LOC\n\nNordwind B-ORG\n", encoding="utf-8")
+    (tmp_path / "sw.test").write_text("sw:Ana\tB-PER\nsw:Kombe\tB-MISC\nsw:Kenya\tB-LOC\n", encoding="utf-8")
+    (tmp_path / "de.test").write_text("Ana B-PER\nin O\nOslo B-LOC\n\nNordwind B-ORG\n", encoding="utf-8")
+    rows = [stats_row_for_file("conll", lang, "-", split, tmp_path / f"{lang}.{split}")
+            for lang, split in [("en", "train"), ("sw", "test"), ("de", "test")]]
+
+    lines = entity_type_mismatches(rows, "en")
+
+    assert lines == [f"NER target sw: its test file {tmp_path / 'sw.test'} has entity types the source training file "
+                     f"{tmp_path / 'en.train'} lacks (MISC 1 entities, all scored as missed); lacks the source's types "
+                     "ORG (every prediction of them is scored as a false positive)"]
+    assert entity_type_mismatches(rows[1:], "en") == []  # no source training row: nothing to compare
+
+
 def test_table_has_fixed_columns_and_blank_cells_where_a_column_does_not_apply(raw, tmp_path):
     rows = [
         stats_row_for_file("cls", "fr", "books", "test", raw / "fr" / "books" / "test.review"),

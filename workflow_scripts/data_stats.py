@@ -4,7 +4,8 @@
 ``"domain"`` (None for CoNLL), ``"split"``, ``"path"``, ``"encoding"}`` (CoNLL: ``auto``, ``utf-8``
 or ``latin-1``). The files of a CLS unlabeled pool make one row. Entries without ``"path"`` take
 the input files in order. ``input``: the raw files (declared so that Snakemake tracks them);
-``output.tsv``: the table.
+``output.tsv``: the table. ``params.conll_source``: the NER source language; a NER target whose test file
+and the source training file differ in entity types gets one warning line (log and terminal).
 """
 
 import sys
@@ -13,8 +14,8 @@ sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 
 import logging  # noqa: E402
 
-from xlt.data.stats import stats_rows, write_stats_tsv  # noqa: E402
-from xlt.errors import UserError, exit_on_user_error  # noqa: E402
+from xlt.data.stats import entity_type_mismatches, stats_rows, write_stats_tsv  # noqa: E402
+from xlt.errors import UserError, exit_on_user_error, warn  # noqa: E402
 
 logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
 log = logging.getLogger("data_stats")
@@ -40,6 +41,8 @@ def main(smk):
             row["examples"],
             row["source"],
         )
+    for line in entity_type_mismatches(rows, smk.params.get("conll_source", None) or "en"):
+        warn(log, line)
     write_stats_tsv(rows, smk.output.tsv)
 
 

@@ -1,8 +1,8 @@
 """Snakemake script: one NER split as JSON lines ``{"tokens", "tags"}`` with IOB2 tags.
 
 ``input.conll``: the file (CoNLL / WikiANN / PAN-X columns, or a ``datasets`` Parquet / Arrow file);
-``params.encoding``: ``auto``, ``utf-8`` or ``latin-1``; ``params.language``: the configured language (a
-PAN-X ``lang:`` prefix must match it);
+``params.encoding``: ``auto``, ``utf-8`` or ``latin-1``; ``wildcards.lang`` (where the rule has it): the
+configured language, which a PAN-X ``lang:`` prefix must match;
 ``output.data``: the sentences (``-DOCSTART-`` lines are not sentences); ``output.info``: encoding,
 tag scheme, sentence and ``-DOCSTART-`` counts, repaired tags, entities by type, the input's SHA-256.
 """
@@ -28,7 +28,7 @@ def main(smk):
         path,
         encoding=smk.params.get("encoding", None) or "auto",
         scheme=smk.params.get("scheme", None) or "auto",
-        language=smk.params.get("language", None),
+        language=smk.wildcards.get("lang", None),
     )
     if info["language_prefix"]:
         log.info("%s: language prefix '%s:' stripped from every token", path, info["language_prefix"])

@@ -167,10 +167,14 @@ def _cross_checks(config: dict) -> None:
             corpus_spec(value, f"config: tasks.{task}.unlabeled.{key}")
     conll = config["tasks"]["conll"]
     if conll["enabled"]:
-        if conll_split_file(config, "en", "train") is None:
-            raise UserError("config: data.conll.files.en.train is required (English training set)")
+        source = conll["source_language"]
+        if conll_split_file(config, source, "train") is None:
+            raise UserError(f"config: data.conll.files.{source}.train is required (the source-language training set)")
         random_btf = any(variants[v]["btf"] == "random" for v in conll["variants"])
         for lang in conll["languages"]:
+            if source != "en" and unlabeled_spec(config, "conll", lang) is None:
+                raise UserError(f"config: tasks.conll.unlabeled.{lang} is required with tasks.conll.source_language "
+                                f"{source} (the Wikipedia harvest maps the entities of an English training set)")
             if conll_split_file(config, lang, "test") is None:
                 raise UserError(f"config: data.conll.files.{lang}.test is required for target {lang}")
             if unlabeled_spec(config, "conll", lang) is None:
@@ -183,6 +187,8 @@ def _cross_checks(config: dict) -> None:
                     raise UserError(f"config: wikipedia.dumps.{lang} is required (a variant with btf: random samples "
                                     "random Wikipedia text)")
     cls = config["tasks"]["cls"]
+    if cls["enabled"] and "synthetic" not in config:
+        check_cls_files(config)
     if cls["enabled"] and any(variants[v]["btf"] == "random" for v in cls["variants"]):
         for lang in cls["languages"]:
             if normalise_lang(lang) not in config["wikipedia"]["dumps"]:
@@ -359,6 +365,34 @@ def conll_split_file(config: dict, lang: str, split: str) -> str | None:
     return None
 
 
+def check_cls_files(config: dict) -> None:
+    """With data.cls.root on disk: every CLS target's test reviews and the source's training reviews exist, so a
+    language or domain the copy lacks stops the run with one line (before download the root is absent)."""
+    cls = config["tasks"]["cls"]
+    root = Path(config["data"]["cls"]["root"])
+    if not root.is_dir():
+        return
+    have = sorted(p.name for p in root.iterdir() if p.is_dir())
+    wanted = [(cls["source_language"], "train", "tasks.cls.source_language")]
+    wanted += [(lang, "test", "tasks.cls.languages") for lang in cls["languages"]]
+    for lang, split, key in wanted:
+        for domain in cls["domains"]:
+            path = root / cls_language_folder(root, lang) / domain / f"{split}.review"
+            if not path.is_file():
+                raise UserError(f"config: {key}: {lang} {domain}: {path} not found (data.cls.root has "
+                                f"{', '.join(have) or 'no language folders'}; tasks.cls.domains names the "
+                                "<lang>/<domain>/ folders)")
+
+
+def cls_language_folder(root, lang: str) -> str:
+    """The folder of a CLS language under ``root``: its code, except Japanese, which Webis-CLS-10 names ``jp``
+    (a ``ja`` folder is used when there is one and no ``jp``)."""
+    if lang not in ("ja", "jp"):
+        return lang
+    root = Path(root)
+    return "ja" if (root / "ja").is_dir() and not (root / "jp").is_dir() else "jp"
+
+
 def normalise_lang(lang: str) -> str:
     """Configs may call Japanese ``ja`` or ``jp`` (the CLS corpus' folder name); the workflow says ``ja``."""
     return "ja" if lang == "jp" else lang
@@ -390,8 +424,9 @@ def unlabeled_spec(config: dict, task: str, target: str) -> dict | None:
 
 
 def split_target(task: str, target: str) -> tuple[str, str | None]:
-    """``de-books`` -> (``de``, ``books``) for CLS; ``de`` -> (``de``, None) for CoNLL."""
+    """``de-books`` -> (``de``, ``books``) for CLS (a domain has no ``-``, a language code may: ``zh-yue-books``);
+    ``de`` -> (``de``, None) for CoNLL."""
     if task == "cls":
-        lang, _, domain = target.partition("-")
+        lang, _, domain = target.rpartition("-")
         return lang, domain
     return target, None

@@ -1,7 +1,8 @@
 """Webis-CLS-10 (Prettenhofer and Stein, 2010), read from the original ``cls-acl10-unprocessed`` XML.
 
-Layout: ``<root>/<lang>/<domain>/{train,test,unlabeled}.review`` with ``lang`` in de, en, fr, jp (the
-corpus names Japanese ``jp``; ``ja`` is accepted) and ``domain`` in books, dvd, music. Each file is
+Layout: ``<root>/<lang>/<domain>/{train,test,unlabeled}.review``; Webis-CLS-10 has ``lang`` de, en, fr, jp
+(the corpus names Japanese ``jp``; ``ja`` is accepted) and ``domain`` books, dvd, music, and a copy may add
+any language (a code such as ``nl`` or ``zh-yue``) and any domain folder in the same format. Each file is
 ``<items><item>...</item>...</items>``; every ``<item>`` has a ``<rating>`` (1.0 to 5.0), a
 ``<summary>`` (the review's headline) and a ``<text>`` (its body), German and French items carry more
 fields (title, reviewer, ...).
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import xml.parsers.expat
 from pathlib import Path
 from typing import Sequence
@@ -36,22 +38,26 @@ DOMAINS = ("books", "dvd", "music")
 SPLITS = ("train", "test", "unlabeled")
 TEXT_FIELDS = ("summary", "text")
 
-_LANGUAGE_DIRS = {"de": "de", "en": "en", "fr": "fr", "jp": "jp", "ja": "jp"}
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")
+_DOMAIN_NAME = re.compile(r"^[a-z0-9_]+$")
 _FORMAT = "Webis-CLS-10 review XML <items><item><rating>..</rating><summary>..</summary><text>..</text></item></items>"
 
 
 def normalise_lang(lang: str) -> str:
-    """The corpus directory of a language: ``ja`` and ``jp`` both give ``jp``."""
-    key = str(lang).strip().lower()
-    if key not in _LANGUAGE_DIRS:
-        raise UserError(f"language {lang!r}: Webis-CLS-10 has de, en, fr and jp (or ja)")
-    return _LANGUAGE_DIRS[key]
+    """The corpus directory of a language: its code (lower case), except that ``ja`` and ``jp`` both give ``jp``."""
+    key = str(lang).strip()
+    key = key.lower() if key.isalpha() else key
+    if not _LANGUAGE_CODE.match(key):
+        raise UserError(f"language {lang!r}: expected a language code such as de, sw or zh-yue (Webis-CLS-10 has "
+                        "de, en, fr and jp, or ja)")
+    return "jp" if key == "ja" else key
 
 
 def review_path(root, lang: str, domain: str, split: str) -> Path:
     """``<root>/<lang dir>/<domain>/<split>.review``."""
-    if domain not in DOMAINS:
-        raise UserError(f"domain {domain!r}: Webis-CLS-10 has {', '.join(DOMAINS)}")
+    if not _DOMAIN_NAME.match(str(domain)):
+        raise UserError(f"domain {domain!r}: expected a folder name of lower-case letters, digits and _ "
+                        f"(Webis-CLS-10 has {', '.join(DOMAINS)})")
     if split not in SPLITS:
         raise UserError(f"split {split!r}: Webis-CLS-10 has {', '.join(SPLITS)}")
     return Path(root) / normalise_lang(lang) / domain / f"{split}.review"

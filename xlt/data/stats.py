@@ -191,6 +191,38 @@ def stats_rows(entries: list[dict]) -> list[dict]:
     return rows
 
 
+def entity_type_mismatches(rows: list[dict], source_language: str) -> list[str]:
+    """One line per NER target whose test split and the source's training split differ in entity types.
+
+    A type of the target's test file that the source training file lacks can never be predicted: its gold
+    entities all count as missed. A type of the source that the target's test file lacks (WikiANN has no MISC)
+    counts every prediction of it as a false positive. Both lower the entity F1 without saying why; these lines
+    say it. Rows without a source training row (or without a test row) give no line."""
+    def types(row):
+        return {t for t in conll.ENTITY_TYPES if int(row.get(f"entities_{t}") or 0) > 0}
+
+    ner = [r for r in rows if r["task"] in CONLL_TASKS]
+    source = next((r for r in ner if r["language"] == source_language and r["split"] == "train"), None)
+    if source is None:
+        return []
+    lines = []
+    for row in ner:
+        if row["split"] != "test" or row["language"] == source_language:
+            continue
+        unseen, absent = sorted(types(row) - types(source)), sorted(types(source) - types(row))
+        parts = []
+        if unseen:
+            counts = ", ".join(f"{t} {row[f'entities_{t}']}" for t in unseen)
+            parts.append(f"has entity types the source training file {source['source']} lacks ({counts} entities, "
+                         "all scored as missed)")
+        if absent:
+            parts.append(f"lacks the source's types {', '.join(absent)} (every prediction of them is scored as a "
+                         "false positive)")
+        if parts:
+            lines.append(f"NER target {row['language']}: its test file {row['source']} " + "; ".join(parts))
+    return lines
+
+
 def write_stats_tsv(rows: list[dict], path) -> None:
     """Write rows under the fixed :data:`STATS_COLUMNS` header (empty cell where a column does not apply)."""
     unknown = sorted({key for row in rows for key in row} - set(STATS_COLUMNS))

@@ -286,3 +286,19 @@ def test_conll_splits_from_the_hub(paper):
 
     del cfg["data"]["conll"]["files"]["sw"]["hub"]
     assert error_of(cfg) == "config: data.conll.files.sw.test is required for target sw"
+
+
+def test_wikipedia_for_a_new_language_names_the_missing_setting(paper):
+    cfg = copy.deepcopy(paper)
+    cfg["tasks"]["conll"]["languages"] = ["sw"]
+    cfg["data"]["conll"]["files"]["sw"] = {"test": "sw.test", "encoding": "utf-8"}
+    cfg["report"]["figure2"] = None
+    assert error_of(cfg) == ("config: wikipedia.dumps.sw is required (the NER task corpus is harvested from it), "
+                             "or give the corpus as tasks.conll.unlabeled.sw")
+
+    cfg["wikipedia"]["dumps"]["sw"] = ["swwiki.xml.bz2"]
+    cfg["wikipedia"]["mapping"] = "langlinks"
+    assert error_of(cfg) == "config: wikipedia.langlinks_sql: required when wikipedia.mapping uses langlinks"
+
+    cfg["tasks"]["conll"]["unlabeled"] = {"sw": "sw_sentences.txt"}  # text given by path: no harvest, no mapping
+    xc.validate(cfg)

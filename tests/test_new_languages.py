@@ -165,3 +165,17 @@ def test_data_and_harvest_stages_run_for_the_new_languages(workdir):
     warnings = [line for line in (res.stdout + res.stderr).splitlines() if line.startswith("warning: NER target")]
     assert len(warnings) == 1 and warnings[0].startswith("warning: NER target ko: its test file ")
     assert "lacks (ORG 1 entities, all scored as missed)" in warnings[0] and warnings[0][len("warning: "):] in log
+
+
+def test_the_worked_example_of_docs_datasets_validates():
+    import copy
+
+    import xlt.config as xc
+    from snakemake.utils import update_config
+
+    text = (ROOT / "docs" / "datasets.md").read_text("utf-8")
+    block = text[text.index("```yaml\n# sw-ko.yaml"):].split("```")[1].removeprefix("yaml\n")
+    cfg = copy.deepcopy(yaml.safe_load((ROOT / "config.yaml").read_text()))
+    update_config(cfg, yaml.safe_load(block))
+    xc.validate(cfg)
+    assert xc.targets(cfg, "cls") == ["sw-books", "ko-books"] and xc.targets(cfg, "conll") == ["sw", "ko"]

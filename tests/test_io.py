@@ -83,6 +83,29 @@ def test_task_helpers():
     assert predicted_ids("token", token_probs) == ids
 
 
+def test_ner_labels_come_from_the_entity_types_of_the_training_data():
+    from xlt.data.conll import LABELS
+    from xlt.errors import UserError
+    from xlt.tasks import labels_from_records, ner_labels
+
+    wikiann = [{"tokens": ["Ana", "in", "Oslo"], "tags": ["B-PER", "O", "B-LOC"]},
+               {"tokens": ["Nordwind", "AG"], "tags": ["B-ORG", "I-ORG"]}]
+    labels = labels_from_records("token", wikiann)
+    assert labels == ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC"]  # no MISC: WikiANN has none
+    assert ner_labels(["MISC", "LOC", "ORG", "PER"]) == LABELS  # CoNLL's four types: the paper's label list
+    assert labels_from_records("sequence", []) == ["negative", "positive"]
+    with pytest.raises(UserError, match="no entities"):
+        labels_from_records("token", [{"tokens": ["a"], "tags": ["O"]}])
+
+    # ids and tags index the model's own labels; a gold type it lacks is an error, or O where asked for
+    ids = gold_ids("token", wikiann, labels)
+    assert ids == [[1, 0, 5], [3, 4]] and ids_to_tags(ids, labels) == [r["tags"] for r in wikiann]
+    misc = [{"tokens": ["Kombe"], "tags": ["B-MISC"]}]
+    with pytest.raises(UserError, match="tag 'B-MISC' is not one of the model's labels"):
+        gold_ids("token", misc, labels)
+    assert gold_ids("token", misc, labels, unknown="outside") == [[0]]
+
+
 def test_threshold_curve_of_counts_words_for_ner():
     from xlt.tasks import threshold_curve_of
 

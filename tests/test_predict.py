@@ -24,7 +24,7 @@ from xlt import cli
 from xlt.data.cls import LABELS as CLS_LABELS
 from xlt.data.conll import read_conll
 from xlt.metrics import evaluate
-from xlt.tasks import ids_to_tags, predicted_ids
+from xlt.tasks import ids_to_tags, model_labels, predicted_ids
 from xlt.train.api import predict_probs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -232,6 +232,8 @@ def test_predict_on_a_conll_file_tags_every_word_as_the_evaluation_did(run, tmp_
     tok = run["token"]
     gold = [r["tags"] for r in tok["test"]]
     assert len(gold[-1]) == 40
+    # the training sentences have PER and LOC only: the models have those labels, and every step agrees
+    assert model_labels(tok["ft"]) == model_labels(tok["st"]) == ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
     for model in (tok["ft"], tok["st"], tok["mixed"]):
         out, cols = tmp_path / f"{model.parent.name}.jsonl", tmp_path / f"{model.parent.name}.conll"
         assert xlt_predict("--model", model, "--input", run["conll_file"], "--output", out) == 0
@@ -241,7 +243,7 @@ def test_predict_on_a_conll_file_tags_every_word_as_the_evaluation_did(run, tmp_
         assert [r["tokens"] for r in rows] == [r["tokens"] for r in tok["test"]]
         assert [r["gold_tags"] for r in rows] == gold
         probs = predict_probs(model, tok["test"], batch_size=64, max_length=MAX_LENGTH)
-        assert tags == ids_to_tags(predicted_ids("token", probs))
+        assert tags == ids_to_tags(predicted_ids("token", probs), model_labels(model))
         if model == tok["mixed"]:
             assert voters_disagree("token", probs)
         assert len(tags[-1]) == 40 and any(t != "O" for s in tags for t in s)
@@ -544,3 +546,38 @@ def test_a_fixed_threshold_overrides_the_automatic_alpha(run, tmp_path, monkeypa
     assert fixed["alpha"] == 0.999999 and fixed["auto_alpha"] == 0.0 and fixed["alpha_rule"] == "fixed"
     assert fixed["target_selected"] < auto["target_selected"]
     assert len(examples) == source_n + fixed["target_selected"]
+
+
+def test_threshold_and_hard_steps_use_the_labels_of_the_model(run, tmp_path):
+    """A NER source with PER and LOC only: the threshold step and the hard step read the model's five labels."""
+    tok, root = run["token"], run["root"]
+    source = root / "results" / "data" / "conll" / "train.jsonl"
+    corpus = root / "results" / "corpus" / "conll" / "corpus.jsonl"
+    threshold = tmp_path / "threshold"
+    code, log = run_script("select_threshold", tmp_path,
+                           input={"student": str(tok["st"]), "teacher": str(tok["ft"]), "source": str(source)},
+                           params={"kind": "token", "thresholds": [0.3, 0.5, 0.7, 0.9], "curvature": "second_derivative",
+                                   "min_support": 0.05, "fallback_threshold": 0.5, "ner_selection": "token",
+                                   "ner_curve": "entities", "guards": "off", "class_keep_ratio": 0.5,
+                                   "max_length": MAX_LENGTH, "runtime": {"inference_batch_size": 64}},
+                           output={"alpha": str(threshold / "alpha.json"), "curve": str(threshold / "curve.tsv"),
+                                   "keep": str(threshold / "keep.json")},
+                           wildcards={"task": "conll", "target": "de", "seed": "1", "chain": "task-vm.S1"})
+    assert code == 0, log
+    keep = json.loads((threshold / "keep.json").read_text())
+    assert set(keep["kept_by_class"]) <= {"O", "PER", "LOC"} and "PER" in keep["kept_by_class"]
+
+    hard = tmp_path / "hard" / "model"
+    code, log = run_script("hard_label_step", tmp_path,
+                           input={"student": str(tok["st"]), "alpha": str(threshold / "alpha.json"),
+                                  "keep": str(threshold / "keep.json"), "source": str(source), "corpus": str(corpus)},
+                           params={"kind": "token", "hp": HP, "balance": "none", "fixed_threshold": 0.0,
+                                   "ner_selection": "token", "guards": "off", "runtime": {"inference_batch_size": 64},
+                                   "seed": 1,
+                                   "checkpoints": str(tmp_path / "ck")},
+                           output={"model": str(hard), "pseudo": str(hard.parent / "pseudo_labels.json")},
+                           wildcards={"task": "conll", "target": "de", "seed": "1", "chain": "task-vm.S1.H1-0.0"})
+    assert code == 0, log
+    pseudo = json.loads((hard.parent / "pseudo_labels.json").read_text())
+    assert pseudo["target_selected"] > 0 and set(pseudo["pseudo_by_class"]) <= {"O", "PER", "LOC"}
+    assert model_labels(hard) == ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]

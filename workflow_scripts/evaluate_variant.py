@@ -7,7 +7,7 @@ from xlt.errors import exit_on_user_error
 from xlt.io import read_json, write_json
 from xlt.metrics import evaluate
 from xlt.runtime import code_version, read_records, start
-from xlt.tasks import gold_ids, ids_to_tags, input_field, predicted_ids
+from xlt.tasks import gold_ids, ids_to_tags, input_field, model_labels, predicted_ids
 from xlt.train.api import predict_probs
 
 log = start(snakemake, "evaluate_variant")  # noqa: F821
@@ -18,7 +18,7 @@ def score(kind, model, test, batch_size, max_length) -> dict:
     pred = predicted_ids(kind, probs)
     if kind == "sequence":
         return evaluate("sequence", pred.tolist(), gold_ids(kind, test).tolist())
-    return evaluate("token", ids_to_tags(pred), [r["tags"] for r in test])
+    return evaluate("token", ids_to_tags(pred, model_labels(model)), [r["tags"] for r in test])
 
 
 def guards_so_far(health_files, health_stages):

@@ -1,9 +1,10 @@
-"""Snakemake script: fine-tune on the source-language (English) labels."""
+"""Snakemake script: fine-tune on the source-language (English) labels. A NER model's labels are those of the
+entity types its training data has (xlt.tasks.labels_from_records)."""
 
 from xlt.errors import exit_on_user_error
 from xlt.io import atomic_path
 from xlt.runtime import read_records, record_artifact, start, training_hp
-from xlt.tasks import check_training_labels, input_field, labels_of
+from xlt.tasks import check_training_labels, input_field, labels_from_records, labels_of
 from xlt.train.api import finetune
 
 log = start(snakemake, "finetune_source")  # noqa: F821
@@ -16,7 +17,8 @@ def main(sm):
     check_training_labels(kind, train, labels_of(kind), sm.input.train)
     dev = read_records(sm.input.dev, input_field(kind)) if sm.input.get("dev") else None
     with atomic_path(sm.output.model) as out:
-        metrics = finetune(sm.input.base, train, kind=kind, labels=labels_of(kind), out_dir=out, hp=training_hp(sm.params),
+        metrics = finetune(sm.input.base, train, kind=kind, labels=labels_from_records(kind, train), out_dir=out,
+                           hp=training_hp(sm.params),
                            seed=sm.params.seed, checkpoint_dir=sm.params.checkpoints, dev_examples=dev)
         record_artifact(out, sm, metrics=metrics, train_examples=len(train))
     log.info("fine-tuning done: %s", metrics)

@@ -11,7 +11,7 @@ from xlt.health import check_pseudo_labels, oracle_accuracy, oracle_fields, pseu
 from xlt.io import atomic_path, read_json, write_json
 from xlt.runtime import raise_guards, read_records, record_artifact, start, training_hp
 from xlt.selftrain import balance_classes, select_pseudo_labels, voter_confidence
-from xlt.tasks import input_field, labels_of
+from xlt.tasks import input_field, model_labels
 from xlt.train.api import predict_probs, train_hard
 
 log = start(snakemake, "hard_label_step")  # noqa: F821
@@ -35,7 +35,7 @@ def main(sm):
     p = sm.params
     w = sm.wildcards
     field = input_field(p.kind)
-    label_list = labels_of(p.kind)
+    label_list = model_labels(sm.input.student)
     alpha_info = read_json(sm.input.alpha)
     auto_alpha = alpha_info["alpha"]
     alpha = auto_alpha if p.fixed_threshold is None else p.fixed_threshold

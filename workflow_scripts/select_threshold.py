@@ -14,7 +14,7 @@ from xlt.io import read_json, write_json
 from xlt.report import write_curve
 from xlt.runtime import raise_guards, read_records, start
 from xlt.selftrain import choose_alpha, ner_unit, update_source_keep
-from xlt.tasks import gold_ids, input_field, labels_of, predicted_ids, threshold_curve_of
+from xlt.tasks import gold_ids, input_field, model_labels, predicted_ids, threshold_curve_of
 from xlt.train.api import predict_probs
 
 log = start(snakemake, "select_threshold")  # noqa: F821
@@ -31,15 +31,15 @@ def kept_count(keep):
 def main(sm):
     p = sm.params
     w = sm.wildcards
-    labels = labels_of(p.kind)
+    labels = model_labels(sm.input.student)
     unit = ner_unit(p.ner_selection) if p.kind == "token" else "sample"
     source = read_records(sm.input.source, input_field(p.kind))
     probs = predict_probs(sm.input.student, source, batch_size=p.runtime["inference_batch_size"], max_length=p.max_length)
-    curve = threshold_curve_of(p.kind, probs, source, p.thresholds, unit=unit, ner_curve=p.ner_curve)
+    curve = threshold_curve_of(p.kind, probs, source, p.thresholds, unit=unit, ner_curve=p.ner_curve, labels=labels)
     alpha = choose_alpha(curve, method=p.curvature, min_support=p.min_support, fallback=p.fallback_threshold)
 
     previous = read_json(sm.input.previous_keep)["keep"] if sm.input.get("previous_keep") else None
-    gold = gold_ids(p.kind, source)
+    gold = gold_ids(p.kind, source, labels)
     keep = update_source_keep(previous, predicted_ids(p.kind, probs), gold, unit="token" if unit == "token" else "sentence")
     per_class = keep_by_class(p.kind, keep, gold, labels)
     fit = english_fit(p.kind, probs, gold, labels)

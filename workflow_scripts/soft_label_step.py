@@ -6,7 +6,7 @@ from xlt.errors import exit_on_user_error
 from xlt.health import check_soft_fit, oracle_accuracy, oracle_fields, soft_fit
 from xlt.io import atomic_path, write_json
 from xlt.runtime import raise_guards, read_records, record_artifact, start, training_hp
-from xlt.tasks import ids_to_tags, input_field, labels_of, mean_over_heads, predicted_ids
+from xlt.tasks import ids_to_tags, input_field, mean_over_heads, model_labels, predicted_ids
 from xlt.train.api import predict_probs, train_soft
 
 log = start(snakemake, "soft_label_step")  # noqa: F821
@@ -25,20 +25,20 @@ def voter_widths(model_dir, offsets, n_voters):
     return [max(8, hidden + int(o)) for o in list(offsets)[:n_voters]]
 
 
-def oracle(kind, probs, records):
+def oracle(kind, probs, records, labels):
     """Accuracy of a model's argmax against the gold labels the corpus carries (None when it has none)."""
     gold = oracle_fields(kind, records)
     if gold is None:
         return None
     pred = predicted_ids(kind, probs)
-    return oracle_accuracy(kind, pred.tolist() if kind == "sequence" else ids_to_tags(pred), gold, labels_of(kind))
+    return oracle_accuracy(kind, pred.tolist() if kind == "sequence" else ids_to_tags(pred, labels), gold, labels)
 
 
 @exit_on_user_error
 def main(sm):
     p = sm.params
     w = sm.wildcards
-    labels = labels_of(p.kind)
+    labels = model_labels(sm.input.teacher)  # the student learns the teacher's classes
     corpus = read_records(sm.input.corpus, input_field(p.kind))
     teacher = predict_probs(sm.input.teacher, corpus, batch_size=p.runtime["inference_batch_size"], max_length=p.hp["max_length"])
     soft_labels = mean_over_heads(p.kind, teacher)
@@ -50,7 +50,8 @@ def main(sm):
         student = predict_probs(out, corpus, batch_size=p.runtime["inference_batch_size"], max_length=p.hp["max_length"])
         fit = soft_fit(p.kind, soft_labels, student, labels)
         health = {"step": "soft", "task": w.task, "target": w.target, "seed": int(w.seed), "chain": w.chain, **fit,
-                  "oracle_teacher": oracle(p.kind, teacher, corpus), "oracle_student": oracle(p.kind, student, corpus)}
+                  "oracle_teacher": oracle(p.kind, teacher, corpus, labels),
+                  "oracle_student": oracle(p.kind, student, corpus, labels)}
         where = f"{w.task} {w.target} seed{w.seed} {w.chain}"
         health["guards"] = raise_guards(check_soft_fit(fit), p.guards, where)
         record_artifact(out, sm, metrics=metrics, target_texts=len(corpus), health=health)

@@ -581,3 +581,17 @@ def test_threshold_and_hard_steps_use_the_labels_of_the_model(run, tmp_path):
     pseudo = json.loads((hard.parent / "pseudo_labels.json").read_text())
     assert pseudo["target_selected"] > 0 and set(pseudo["pseudo_by_class"]) <= {"O", "PER", "LOC"}
     assert model_labels(hard) == ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
+
+
+def test_a_panx_file_is_read_as_conll_with_its_prefixes_stripped(tmp_path):
+    from xlt.predict import read_inputs
+
+    path = tmp_path / "panx-ja.test"
+    path.write_text("ja:東\tB-ORG\nja:\u3000\tI-ORG\nja:大\tI-ORG\n\nja:は\tO\n", encoding="utf-8")
+    records, fmt = read_inputs(path, "token")
+    assert fmt == "conll"
+    assert [r["tokens"] for r in records] == [["東", "\u3000", "大"], ["は"]]
+    assert records[0]["gold_tags"] == ["B-ORG", "I-ORG", "I-ORG"]
+    plain = tmp_path / "ja.test"  # without prefixes: the full-width space token still makes a column of its own
+    plain.write_text("東\tB-ORG\n\u3000\tI-ORG\n大\tI-ORG\n", encoding="utf-8")
+    assert read_inputs(plain, "token") == ([{**records[0], "line": 1}], "conll")

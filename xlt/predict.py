@@ -98,10 +98,10 @@ def _looks_like_conll(path: Path) -> bool:
             head = fh.read(1 << 16).decode("utf-8", errors="replace").split("\n")
     except OSError:
         return False
-    from xlt.data.conll import _TAG, DOCSTART
+    from xlt.data.conll import _TAG, DOCSTART, split_fields
 
     complete = head[:-1] if len(head) > 1 else head  # the last piece may be cut mid-line
-    lines = [line.split() for line in complete if line.strip()]
+    lines = [split_fields(line) for line in complete if line.strip()]
     if not lines:
         return False
     if any(fields[0] == DOCSTART for fields in lines):

@@ -137,6 +137,17 @@ def test_two_new_target_languages_validate_and_dry_run(workdir):
     assert "download_datasets_ner" not in jobs  # the ko test split is a local Parquet file
 
 
+def test_a_target_from_the_hub_is_downloaded_before_it_is_read(workdir):
+    cfg = yaml.safe_load((workdir / "cfg.yaml").read_text("utf-8"))
+    cfg["data"]["conll"]["files"]["ko"] = {"hub": {"path": "wikiann", "name": "ko"}, "encoding": "auto"}
+    (workdir / "cfg.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True), "utf-8")
+    res = snakemake(workdir, "-n", "--", "results/data/conll/ko/test.jsonl")
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out[-3000:]
+    block = out[out.index("rule download_datasets_ner:"):].split("\n\n")[0]
+    assert "output: resources/data/hf/ko/test.parquet" in block and "wildcards: lang=ko, split=test" in block
+
+
 def test_data_and_harvest_stages_run_for_the_new_languages(workdir):
     wanted = ["results/data_stats.tsv", "results/data/conll/sw/test.jsonl", "results/data/conll/ko/test.jsonl",
               "results/data/cls/ko/books/test.jsonl", "results/data/cls/sw/books/unlabeled.jsonl",

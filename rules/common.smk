@@ -363,7 +363,9 @@ def datasets_hub_spec(w):
     """data.conll.files.<lang>.hub: {path, name, revision} of the datasets split the download rule fetches."""
     hub = (config["data"]["conll"]["files"].get(w.lang) or {}).get("hub")
     if not hub:
-        raise UserError(f"config: data.conll.files.{w.lang}.hub is not set (resources/data/hf/{w.lang}/ is its download)")
+        raise UserError(
+            f"config: data.conll.files.{w.lang}.hub is not set (resources/data/hf/{w.lang}/ is its download)"
+        )
     return {"name": None, "revision": None, **hub}
 
 

@@ -126,6 +126,7 @@ rule download_datasets_ner:
     conda:
         "../envs/xlt.yaml"
     params:
+        code=script_code("download_datasets_ner.py"),
         hub=datasets_hub_spec,
     script:
         "../workflow_scripts/download_datasets_ner.py"

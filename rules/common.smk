@@ -360,7 +360,7 @@ def conll_encoding(w):
 
 
 def datasets_hub_spec(w):
-    """data.conll.files.<lang>.hub: {path, name, revision} of the datasets split the download rule fetches."""
+    """data.conll.files.<lang>.hub: {path, name, revision}: what download_datasets_ner fetches."""
     hub = (config["data"]["conll"]["files"].get(w.lang) or {}).get("hub")
     if not hub:
         raise UserError(

@@ -281,7 +281,7 @@ def model_card(meta: dict, chain: list[tuple[str, dict]], scores: list[dict], ex
     kind, labels = meta["kind"], meta["labels"]
     task = wildcards.get("task") or ("cls" if kind == "sequence" else "conll")
     target = str(wildcards.get("target") or "")
-    lang = target.split("-")[0] if target else None
+    lang = (target.rpartition("-")[0] if task == "cls" else target) or None  # xlt.config.split_target: zh-yue-books
     languages = list(dict.fromkeys(["en"] + ([lang] if lang else [])))
     inputs_all = [v for _, a in chain for v in (a.get("inputs") or {}).values()]
     flat_inputs = [x for v in inputs_all for x in (v if isinstance(v, list) else [v]) if isinstance(x, str)]

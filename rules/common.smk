@@ -716,7 +716,7 @@ def vocabulary_sources():
     for task in enabled_tasks():
         kind = "sequence" if task == "cls" else "token"
         for key, value in (task_cfg(task).get("unlabeled") or {}).items():
-            if xlt_config.normalise_lang(key.partition("-")[0]) not in langs:
+            if xlt_config.unlabeled_key_language(config, task, key) not in langs:
                 continue
             spec = xlt_config.corpus_spec(value, f"config: tasks.{task}.unlabeled.{key}")
             for path in spec["files"]:

@@ -302,3 +302,11 @@ def test_wikipedia_for_a_new_language_names_the_missing_setting(paper):
 
     cfg["tasks"]["conll"]["unlabeled"] = {"sw": "sw_sentences.txt"}  # text given by path: no harvest, no mapping
     xc.validate(cfg)
+
+
+def test_the_language_of_an_unlabeled_key(paper):
+    cfg = copy.deepcopy(paper)
+    cfg["tasks"]["cls"]["languages"] = ["de", "zh-yue", "jp"]
+    assert [xc.unlabeled_key_language(cfg, "cls", k) for k in ("de", "de-books", "zh-yue", "zh-yue-dvd", "jp-music")] \
+        == ["de", "de", "zh-yue", "zh-yue", "ja"]
+    assert xc.unlabeled_key_language(cfg, "conll", "zh-yue") == "zh-yue"

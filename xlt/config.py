@@ -423,6 +423,15 @@ def unlabeled_spec(config: dict, task: str, target: str) -> dict | None:
     return None
 
 
+def unlabeled_key_language(config: dict, task: str, key: str) -> str:
+    """The language of a ``tasks.<task>.unlabeled`` key: a language (``zh-yue``, ``jp`` read as ``ja``) or, for
+    CLS, a target ``<lang>-<domain>``."""
+    lang = normalise_lang(key)
+    if task == "conll" or lang in {normalise_lang(x) for x in config["tasks"][task]["languages"]}:
+        return lang
+    return normalise_lang(key.rpartition("-")[0])
+
+
 def split_target(task: str, target: str) -> tuple[str, str | None]:
     """``de-books`` -> (``de``, ``books``) for CLS (a domain has no ``-``, a language code may: ``zh-yue-books``);
     ``de`` -> (``de``, None) for CoNLL."""

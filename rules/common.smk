@@ -359,16 +359,6 @@ def conll_encoding(w):
     return config["data"]["conll"]["files"][w.lang]["encoding"]
 
 
-def datasets_hub_spec(w):
-    """data.conll.files.<lang>.hub: {path, name, revision}: what download_datasets_ner fetches."""
-    hub = (config["data"]["conll"]["files"].get(w.lang) or {}).get("hub")
-    if not hub:
-        raise UserError(
-            f"config: data.conll.files.{w.lang}.hub is not set (resources/data/hf/{w.lang}/ is its download)"
-        )
-    return {"name": None, "revision": None, **hub}
-
-
 def dumps_of_lang(w):
     return config["wikipedia"]["dumps"][w.lang]
 

@@ -2,7 +2,8 @@
 # request) and CoNLL-2002 (NLTK data package). CoNLL-2003 is licensed and comes from configured paths
 # (docs/datasets.md). Downloads run on the submitting machine (localrules), are retried, and are
 # verified against the configured digest (ensure); with no digest configured the log gives the
-# computed one.
+# computed one. (Self-contained but for script_code, so that tests can include it alone.)
+from xlt.data.hf import hub_spec
 
 
 localrules:
@@ -127,6 +128,6 @@ rule download_datasets_ner:
         "../envs/xlt.yaml"
     params:
         code=script_code("download_datasets_ner.py"),
-        hub=datasets_hub_spec,
+        hub=lambda w: hub_spec(config, w.lang),
     script:
         "../workflow_scripts/download_datasets_ner.py"

@@ -108,7 +108,10 @@ def conll2002_zip() -> tuple[bytes, dict[str, bytes]]:
 
 def run_workflow(workdir: Path, config: dict, *targets: str) -> subprocess.CompletedProcess:
     (workdir / "config.yaml").write_text(json.dumps(config))  # JSON is YAML
-    (workdir / "Snakefile").write_text(f'configfile: "config.yaml"\n\n\ninclude: "{DOWNLOAD_RULES}"\n')
+    (workdir / "Snakefile").write_text(  # script_code as rules/common.smk defines it for the whole workflow
+        f'configfile: "config.yaml"\n\nfrom xlt.codedigest import code_digest\n\n'
+        f'def script_code(name):\n    return code_digest("{REPO}/workflow_scripts/" + name)\n\n\n'
+        f'include: "{DOWNLOAD_RULES}"\n')
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONPATH"] = f"{REPO}{os.pathsep}{env.get('PYTHONPATH', '')}"

@@ -28,6 +28,14 @@ TAG_COLUMNS = ("ner_tags", "tags")
 HUB_SPLITS = {"train": "train", "dev": "validation", "test": "test"}
 
 
+def hub_spec(config: dict, lang: str) -> dict:
+    """``data.conll.files.<lang>.hub`` (``{path, name, revision}``): the split download_datasets_ner fetches."""
+    hub = (config["data"]["conll"]["files"].get(lang) or {}).get("hub")
+    if not hub:
+        raise UserError(f"config: data.conll.files.{lang}.hub is not set (resources/data/hf/{lang}/ is its download)")
+    return {"name": None, "revision": None, **hub}
+
+
 def is_datasets_file(path) -> bool:
     """True for a ``.parquet`` or ``.arrow`` file (read with ``datasets``), False for CoNLL columns."""
     return Path(path).suffix.lower() in SUFFIXES

@@ -21,6 +21,8 @@ RESULTS = "results"
 RUNTIME = RuntimeSettings(
     inference_batch_size=config["self_training"]["inference_batch_size"],
     checkpoint_every=config["self_training"]["checkpoint_every"],
+    gradient_accumulation_steps=config["training"]["gradient_accumulation_steps"],
+    log_to=config["training"]["log_to"],
 )
 ENV = "../envs/xlt.yaml"
 TASK_KIND = {"cls": "sequence", "conll": "token"}
@@ -223,6 +225,7 @@ def training_hp(task, stage):
     for key in ("balance", "heldout_texts"):  # settings of the step around training (hard_balance, btf_heldout)
         hp.pop(key, None)
     hp["max_length"] = t["max_length"]
+    hp["precision"] = config["training"]["precision"]  # changes results: in params (the run-time knobs: RUNTIME)
     return hp
 
 

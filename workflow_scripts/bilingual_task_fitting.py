@@ -6,7 +6,7 @@ says so on the terminal."""
 
 from xlt.errors import exit_on_user_error
 from xlt.io import atomic_path, read_jsonl
-from xlt.runtime import alert, read_records, record_artifact, start, texts_of, training_hp
+from xlt.runtime import alert, read_records, record_artifact, start, texts_of, training_hp, training_runtime
 from xlt.train.api import continue_mlm, mlm_loss
 
 log = start(snakemake, "bilingual_task_fitting")  # noqa: F821
@@ -21,7 +21,7 @@ def main(sm):
     before = mlm_loss(sm.input.base, heldout, **score) if heldout else None
     with atomic_path(sm.output.model) as out:
         metrics = continue_mlm(sm.input.base, texts, out, hp=training_hp(sm.params), seed=seed,
-                               checkpoint_dir=sm.params.checkpoints)
+                               checkpoint_dir=sm.params.checkpoints, runtime=training_runtime(sm))
         if heldout:
             after = mlm_loss(out, heldout, **score)
             metrics.update(heldout_target_texts=after["texts"], heldout_target_mlm_loss_before=before["loss"],

@@ -3,7 +3,7 @@ entity types its training data has (xlt.tasks.labels_from_records)."""
 
 from xlt.errors import exit_on_user_error
 from xlt.io import atomic_path
-from xlt.runtime import read_records, record_artifact, start, training_hp
+from xlt.runtime import read_records, record_artifact, start, training_hp, training_runtime
 from xlt.tasks import check_training_labels, input_field, labels_from_records, labels_of
 from xlt.train.api import finetune
 
@@ -19,7 +19,8 @@ def main(sm):
     with atomic_path(sm.output.model) as out:
         metrics = finetune(sm.input.base, train, kind=kind, labels=labels_from_records(kind, train), out_dir=out,
                            hp=training_hp(sm.params),
-                           seed=sm.params.seed, checkpoint_dir=sm.params.checkpoints, dev_examples=dev)
+                           seed=sm.params.seed, checkpoint_dir=sm.params.checkpoints, dev_examples=dev,
+                           runtime=training_runtime(sm))
         record_artifact(out, sm, metrics=metrics, train_examples=len(train))
     log.info("fine-tuning done: %s", metrics)
 

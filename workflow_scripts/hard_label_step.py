@@ -9,7 +9,7 @@ import numpy as np
 from xlt.errors import UserError, exit_on_user_error
 from xlt.health import check_pseudo_labels, oracle_accuracy, oracle_fields, pseudo_label_counts
 from xlt.io import atomic_path, read_json, write_json
-from xlt.runtime import raise_guards, read_records, record_artifact, start, training_hp
+from xlt.runtime import raise_guards, read_records, record_artifact, start, training_hp, training_runtime
 from xlt.selftrain import balance_classes, select_pseudo_labels, voter_confidence
 from xlt.tasks import input_field, model_labels
 from xlt.train.api import predict_probs, train_hard
@@ -90,7 +90,7 @@ def main(sm):
 
     with atomic_path(sm.output.model) as out:
         metrics = train_hard(sm.input.student, kept_source + pseudo, kind=p.kind, out_dir=out, hp=training_hp(p), seed=p.seed,
-                             checkpoint_dir=p.checkpoints)
+                             checkpoint_dir=p.checkpoints, runtime=training_runtime(sm))
         record_artifact(out, sm, metrics=metrics, pseudo_labels=stats)
     write_json(sm.output.pseudo, stats)
 

@@ -5,7 +5,7 @@ record (``health.json``): how closely the student follows its teacher on the cor
 from xlt.errors import exit_on_user_error
 from xlt.health import check_soft_fit, oracle_accuracy, oracle_fields, soft_fit
 from xlt.io import atomic_path, write_json
-from xlt.runtime import raise_guards, read_records, record_artifact, start, training_hp
+from xlt.runtime import raise_guards, read_records, record_artifact, start, training_hp, training_runtime
 from xlt.tasks import ids_to_tags, input_field, mean_over_heads, model_labels, predicted_ids
 from xlt.train.api import predict_probs, train_soft
 
@@ -46,7 +46,7 @@ def main(sm):
     with atomic_path(sm.output.model) as out:
         metrics = train_soft(sm.input.student_init, corpus, soft_labels, kind=p.kind, labels=labels,
                              n_voters=p.n_voters, voter_sizes=voter_sizes, out_dir=out, hp=training_hp(p), seed=p.seed,
-                             checkpoint_dir=p.checkpoints)
+                             checkpoint_dir=p.checkpoints, runtime=training_runtime(sm))
         student = predict_probs(out, corpus, batch_size=p.runtime["inference_batch_size"], max_length=p.hp["max_length"])
         fit = soft_fit(p.kind, soft_labels, student, labels)
         health = {"step": "soft", "task": w.task, "target": w.target, "seed": int(w.seed), "chain": w.chain, **fit,

@@ -64,12 +64,13 @@ def stage_defaults() -> dict[str, dict]:
 
     Returns ``{stage: {key: default}}`` for the stages of :data:`STAGE_SCHEMA`, plus the settings every stage
     shares from elsewhere in the schema: ``max_length`` (tasks.*.max_length) and ``checkpoint_every``
-    (self_training.checkpoint_every).
+    (self_training.checkpoint_every), ``precision`` (training.precision).
     """
     schema = load_schema()
     shared = {
         "max_length": schema["properties"]["tasks"]["properties"]["cls"]["properties"]["max_length"]["default"],
         "checkpoint_every": schema["properties"]["self_training"]["properties"]["checkpoint_every"]["default"],
+        "precision": schema["properties"]["training"]["properties"]["precision"]["default"],
     }
     out = {}
     for stage, name in STAGE_SCHEMA.items():

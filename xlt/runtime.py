@@ -90,6 +90,27 @@ def exit_cleanly_on_sigterm() -> None:
         signal.signal(signal.SIGTERM, handler)
 
 
+TENSORBOARD_DIR = "results/tensorboard"  # relative to the working directory of the workflow
+
+
+def training_runtime(snakemake):
+    """How a training job runs (:class:`xlt.train.loop.Runtime`), from ``params.runtime``: the config's
+    ``training.gradient_accumulation_steps`` and ``training.log_to``.
+
+    They change no result (accumulation only up to float rounding), so they travel in :class:`RuntimeSettings`,
+    which is no rerun trigger. TensorBoard curves go to ``results/tensorboard/<rule>/<job>/``, named like the
+    job's log file.
+    """
+    from xlt.train.loop import Runtime
+
+    runtime = snakemake.params.get("runtime") or {}
+    log_dir = None
+    if runtime.get("log_to", "none") == "tensorboard":
+        log_file = Path(snakemake.log[0])
+        log_dir = str(Path(TENSORBOARD_DIR) / log_file.parent.name / log_file.stem)
+    return Runtime(accumulation=int(runtime.get("gradient_accumulation_steps", 1)), log_dir=log_dir)
+
+
 def code_version() -> str:
     """The git commit of the workflow (with '+dirty' when it has local changes), or 'unknown'."""
     root = Path(__file__).resolve().parents[1]

@@ -13,7 +13,8 @@ Paper mapping (Sections 3.1, 3.2, 4.2):
 * :func:`train_hard` — the soft student trained further with cross-entropy on hard labels (Eq. 2).
 
 Every function takes ``hp`` (a dict of training settings, checked here; unknown keys are an error), a seed
-(same seed → same weights and predictions) and a ``checkpoint_dir`` to resume from after a crash.
+(same seed → same weights and predictions), a ``checkpoint_dir`` to resume from after a crash and, optionally,
+a :class:`xlt.train.loop.Runtime` (gradient accumulation, TensorBoard folder: how to run, not what to compute).
 """
 
 from __future__ import annotations
@@ -91,6 +92,7 @@ def _check_hp(hp: dict | None, stage: str) -> dict:
         need("pooling", lambda v: v in ("cls", "mean"), "'cls' or 'mean'")
     if "head_dropout" in out:
         need("head_dropout", lambda v: is_num(v) and 0 <= v < 1, "a number in [0, 1)")
+    need("precision", lambda v: v in loop.PRECISIONS, f"one of {', '.join(loop.PRECISIONS)}")
     return out
 
 
@@ -99,7 +101,14 @@ def _settings(hp: dict, seed: int) -> loop.Settings:
                          learning_rate=float(hp["learning_rate"]), warmup_ratio=float(hp["warmup_ratio"]),
                          weight_decay=float(hp["weight_decay"]), batch_size=int(hp["batch_size"]),
                          grad_clip=float(hp["grad_clip"]), checkpoint_every=int(hp["checkpoint_every"]),
-                         log_every=int(hp["log_every"]), seed=int(seed))
+                         log_every=int(hp["log_every"]), seed=int(seed), precision=hp["precision"])
+
+
+def _runtime(runtime: loop.Runtime | None) -> loop.Runtime:
+    runtime = runtime or loop.Runtime()
+    if not isinstance(runtime.accumulation, int) or isinstance(runtime.accumulation, bool) or runtime.accumulation < 1:
+        raise UserError(f"training.gradient_accumulation_steps: expected a positive integer, got {runtime.accumulation!r}")
+    return runtime
 
 
 # ------------------------------------------------------------------------------------------ freezing
@@ -421,6 +430,29 @@ def mlm_task(model, tokenizer, ids: list[list[int]], mlm_probability: float, see
             batch["labels"] = labels
         return batch
 
+    def micro_batches(indices, step, n):
+        """The step's masked batch (masks as without accumulation) cut into n slices of rows."""
+        full = make_batch(indices, step)
+        width = full["input_ids"].shape[1]
+        labels = torch.full((len(indices) * width,), IGNORE, dtype=torch.long)
+        labels[full["positions"]] = full["targets"]
+        labels = labels.reshape(len(indices), width)
+        out = []
+        for rows in np.array_split(np.arange(len(indices)), n):
+            rows = torch.as_tensor(rows, dtype=torch.long)
+            mask = full["attention_mask"][rows]
+            keep = int(mask.sum(dim=1).max())
+            keep = min(width, -(-keep // multiple) * multiple)
+            part_labels = labels[rows][:, :keep]
+            flat = part_labels.reshape(-1)
+            positions = (flat != IGNORE).nonzero().squeeze(1)
+            part = {"input_ids": full["input_ids"][rows][:, :keep], "attention_mask": mask[:, :keep],
+                    "positions": positions, "targets": flat[positions]}
+            if head is None:
+                part["labels"] = part_labels
+            out.append(part)
+        return out
+
     def loss(m, b):
         if head is None:
             return m(input_ids=b["input_ids"], attention_mask=b["attention_mask"], labels=b["labels"]).loss
@@ -430,10 +462,11 @@ def mlm_task(model, tokenizer, ids: list[list[int]], mlm_probability: float, see
         logits = head(hidden.reshape(-1, hidden.shape[-1]).index_select(0, b["positions"]))
         return F.cross_entropy(logits.float(), b["targets"])
 
-    return loop.Task(np.array([len(x) for x in ids]), make_batch, loss)
+    return loop.Task(np.array([len(x) for x in ids]), make_batch, loss, micro_batches)
 
 
-def continue_mlm(base_dir, texts: Sequence[str], out_dir, *, hp: dict, seed: int, checkpoint_dir) -> dict:
+def continue_mlm(base_dir, texts: Sequence[str], out_dir, *, hp: dict, seed: int, checkpoint_dir,
+                 runtime: loop.Runtime | None = None) -> dict:
     """BTF step 1: continue masked-LM training of ``base_dir`` on ``texts``; write the Base Model to ``out_dir``.
 
     Masking is DataCollatorForLanguageModeling's (15 %: 80 % ``[MASK]``, 10 % random, 10 % kept) with a
@@ -460,7 +493,7 @@ def continue_mlm(base_dir, texts: Sequence[str], out_dir, *, hp: dict, seed: int
     digest = loop.fingerprint(stage="continue_mlm", hp=hp, seed=seed, init=_folder_signature(base_dir),
                               data=_digest_data(list(texts)))
     metrics = loop.train(model, task, _settings(hp, seed), device=device, checkpoint_dir=checkpoint_dir,
-                         digest=digest, name="continue_mlm")
+                         digest=digest, name="continue_mlm", runtime=_runtime(runtime))
     metrics["frozen_tensors"] = len(frozen)
 
     def save(m, tok, out):
@@ -561,7 +594,7 @@ def warm_up_mlm_head(model_dir, texts: Sequence[str], out_dir, *, steps: int, le
 
 
 def finetune(base_dir, examples: Sequence[dict], *, kind: str, labels: list[str], out_dir, hp: dict, seed: int,
-             checkpoint_dir, dev_examples: Sequence[dict] | None = None) -> dict:
+             checkpoint_dir, dev_examples: Sequence[dict] | None = None, runtime: loop.Runtime | None = None) -> dict:
     """BTF step 2: fine-tune ``base_dir`` (MLM or encoder folder) with a plain head on labelled examples.
 
     Sequence examples ``{"text", "label": int}``; token examples ``{"tokens", "tags": [str]}``. Model
@@ -587,7 +620,7 @@ def finetune(base_dir, examples: Sequence[dict], *, kind: str, labels: list[str]
                               init=_folder_signature(base_dir), data=_digest_data(list(examples)),
                               dev=_digest_data(list(dev_examples or [])))
     metrics = loop.train(model, task, _settings(hp, seed), device=device, checkpoint_dir=checkpoint_dir,
-                         digest=digest, evaluate=evaluate, name="finetune")
+                         digest=digest, evaluate=evaluate, name="finetune", runtime=_runtime(runtime))
     return _finish(model.to("cpu"), tokenizer, out_dir, checkpoint_dir, metrics, save_classifier)
 
 
@@ -603,7 +636,8 @@ def _hard_task(tokenizer, examples, kind: str, labels: list[str], max_length: in
 
 
 def train_soft(init_dir, examples: Sequence[dict], teacher_probs, *, kind: str, labels: list[str], n_voters: int,
-               voter_sizes: list[int] | None, out_dir, hp: dict, seed: int, checkpoint_dir) -> dict:
+               voter_sizes: list[int] | None, out_dir, hp: dict, seed: int, checkpoint_dir,
+               runtime: loop.Runtime | None = None) -> dict:
     """Eq. 1: a student restored from the Base Model ``init_dir`` with a new head (``n_voters`` voters, or the
     plain head when 1) learns the teacher's probabilities by MSE.
 
@@ -649,12 +683,12 @@ def train_soft(init_dir, examples: Sequence[dict], teacher_probs, *, kind: str, 
                               n_voters=n_voters, voter_sizes=voter_sizes, init=_folder_signature(init_dir),
                               data=_digest_data(list(examples), targets))
     metrics = loop.train(model, task, _settings(hp, seed), device=device, checkpoint_dir=checkpoint_dir,
-                         digest=digest, name="train_soft")
+                         digest=digest, name="train_soft", runtime=_runtime(runtime))
     return _finish(model.to("cpu"), tokenizer, out_dir, checkpoint_dir, metrics, save_classifier)
 
 
 def train_hard(init_dir, examples: Sequence[dict], *, kind: str, out_dir, hp: dict, seed: int,
-               checkpoint_dir) -> dict:
+               checkpoint_dir, runtime: loop.Runtime | None = None) -> dict:
     """Eq. 2: continue training the classifier in ``init_dir`` (its heads and labels) with cross-entropy.
 
     Sequence examples ``{"text", "label": int}``; token examples ``{"tokens", "tags"}`` where a tag may be
@@ -672,5 +706,5 @@ def train_hard(init_dir, examples: Sequence[dict], *, kind: str, out_dir, hp: di
     digest = loop.fingerprint(stage="train_hard", hp=hp, seed=seed, kind=kind, init=_folder_signature(init_dir),
                               data=_digest_data(list(examples)))
     metrics = loop.train(model, task, _settings(hp, seed), device=device, checkpoint_dir=checkpoint_dir,
-                         digest=digest, name="train_hard")
+                         digest=digest, name="train_hard", runtime=_runtime(runtime))
     return _finish(model.to("cpu"), tokenizer, out_dir, checkpoint_dir, metrics, save_classifier)

@@ -1,9 +1,16 @@
 """One small, explicit, resumable training loop (plain PyTorch) shared by every training stage.
 
 Per step: take the step's batch (a pure function of seed, epoch and step — see ``xlt.train.data``), move it
-to the device, compute the task's loss under bf16 autocast on GPUs, back-propagate, clip the gradient norm,
-AdamW step (fused kernel), linear warm-up then linear decay of the learning rate. The running loss stays on
-the device; the host reads it only every ``log_every`` steps, so steps queue up without synchronisation.
+to the device, compute the task's loss under the precision's autocast (:func:`autocast_dtype`; bf16 on GPUs by
+default), back-propagate, clip the gradient norm, AdamW step (fused kernel), linear warm-up then linear decay of
+the learning rate. The running loss stays on the device; the host reads it only every ``log_every`` steps, so
+steps queue up without synchronisation.
+
+Gradient accumulation (``Runtime.accumulation = N``) splits each step's batch into N micro-batches, each
+forward and backward on its own, their losses weighted by their share of the step's loss terms (examples,
+labelled words or masked tokens), so that one optimizer step sees the gradient of the whole batch: the same
+training as without accumulation up to float rounding, in about 1/N of the activation memory. fp16 scales the
+loss (``torch.amp.GradScaler``) and skips a step whose gradient overflowed.
 
 Resume. Every ``checkpoint_every`` steps the loop writes ``state.pt`` into ``checkpoint_dir`` (atomically):
 trainable weights, AdamW and scheduler state, the CPU/CUDA random states, the step, the loss accumulators and
@@ -34,6 +41,7 @@ from typing import Callable
 import numpy as np
 import torch
 
+from xlt.errors import UserError
 from xlt.io import atomic_path
 from xlt.train.data import length_grouped_batches
 
@@ -57,6 +65,18 @@ class Settings:
     seed: int
     checkpoint_every: int = 200
     log_every: int = 50
+    precision: str = "auto"
+
+
+@dataclass
+class Runtime:
+    """How a run is carried out, not what it computes: not part of the checkpoint fingerprint, so a job resumed
+    with other values goes on from its checkpoint. ``accumulation``: micro-batches per optimizer step (the batch
+    stays ``Settings.batch_size`` examples); ``log_dir``: a folder for TensorBoard curves of loss and learning
+    rate (None: none)."""
+
+    accumulation: int = 1
+    log_dir: str | None = None
 
 
 @dataclass
@@ -69,6 +89,9 @@ class Task:
     lengths: np.ndarray
     make_batch: Callable[[np.ndarray, int], dict]
     loss: Callable[[torch.nn.Module, dict], torch.Tensor]
+    #: ``micro_batches(indices, step, n)``: the step's batch as n micro-batches, for tasks whose batch is more
+    #: than the union of its examples (MLM masks drawn per step); default: make_batch of n slices of indices
+    micro_batches: Callable[[np.ndarray, int, int], list[dict]] | None = None
 
 
 # ------------------------------------------------------------------------------------------- device
@@ -93,11 +116,46 @@ def configure_torch() -> torch.device:
     return torch.device("cpu")
 
 
-def autocast(device: torch.device):
-    """bf16 autocast on GPUs that support it; nothing on CPU (fp32 there is faster and exactly reproducible)."""
-    if device.type == "cuda" and torch.cuda.is_bf16_supported():
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    return contextlib.nullcontext()
+PRECISIONS = ("auto", "bf16", "fp16", "fp32")
+
+
+def autocast_dtype(device: torch.device, precision: str = "auto") -> torch.dtype | None:
+    """The autocast dtype of ``precision`` on ``device`` (None: no autocast, fp32).
+
+    ``auto``: bf16 on GPUs that support it, else fp32 (on CPU fp32 is faster and exactly reproducible);
+    ``bf16`` and ``fp16`` on any device (fp16 trains with a loss scaler); ``fp32``: no autocast (GPUs with TF32
+    still use it for matmuls, see :func:`configure_torch`).
+    """
+    if precision not in PRECISIONS:
+        raise UserError(f"hp.precision: expected one of {', '.join(PRECISIONS)}, got {precision!r}")
+    bf16_ok = device.type != "cuda" or torch.cuda.is_bf16_supported()
+    if precision == "auto":
+        return torch.bfloat16 if device.type == "cuda" and bf16_ok else None
+    if precision == "bf16" and not bf16_ok:
+        raise UserError("hp.precision: bf16 needs a GPU that supports it (Ampere or newer); use fp16 or fp32")
+    return {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": None}[precision]
+
+
+def autocast(device: torch.device, precision: str = "auto"):
+    """The autocast context of :func:`autocast_dtype` (a null context for fp32)."""
+    dtype = autocast_dtype(device, precision)
+    return contextlib.nullcontext() if dtype is None else torch.autocast(device.type, dtype=dtype)
+
+
+def micro_batches(task: Task, indices: np.ndarray, step: int, n: int) -> list[dict]:
+    """The step's batch as at most ``n`` micro-batches (CPU tensors); one batch when ``n`` is 1."""
+    n = min(n, len(indices))
+    if n <= 1:
+        return [task.make_batch(indices, step)]
+    if task.micro_batches is not None:
+        return task.micro_batches(indices, step, n)
+    return [task.make_batch(chunk, step) for chunk in np.array_split(indices, n)]
+
+
+def loss_terms(batch: dict) -> int:
+    """How many terms a batch's mean loss averages: rows of its targets (examples, labelled words, masked tokens)."""
+    targets = batch.get("targets")
+    return int(targets.shape[0]) if targets is not None else int(batch["input_ids"].shape[0])
 
 
 def to_device(batch: dict, device: torch.device) -> dict:
@@ -198,13 +256,31 @@ def clear_checkpoints(checkpoint_dir: Path | None) -> None:
         folder.rmdir()
 
 
+# --------------------------------------------------------------------------------------------- curves
+
+
+def tensorboard_writer(log_dir, start_step: int):
+    """A TensorBoard ``SummaryWriter`` for ``log_dir`` (None: no writer). Events an earlier, interrupted run wrote
+    from ``start_step`` on are purged, so a resumed or restarted run draws one curve."""
+    if log_dir is None:
+        return None
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        raise UserError("training.log_to: tensorboard needs the tensorboard package (pinned in requirements.txt); "
+                        "install it or set log_to: none") from None
+    Path(log_dir).mkdir(parents=True, exist_ok=True)
+    return SummaryWriter(log_dir=str(log_dir), purge_step=start_step)
+
+
 # --------------------------------------------------------------------------------------------- train
 
 
 def train(model: torch.nn.Module, task: Task, s: Settings, *, device: torch.device,
           checkpoint_dir=None, digest: str = "", evaluate: Callable[[torch.nn.Module], float] | None = None,
-          name: str = "train") -> dict:
+          name: str = "train", runtime: Runtime | None = None) -> dict:
     """Train ``model`` in place; return metrics. ``evaluate`` (higher is better) selects the best epoch."""
+    runtime = runtime or Runtime()
     n = len(task.lengths)
     if n == 0:
         raise ValueError("nothing to train on (no examples)")
@@ -216,6 +292,8 @@ def train(model: torch.nn.Module, task: Task, s: Settings, *, device: torch.devi
     model.train()
     optimizer = make_optimizer(model, s, device)
     scheduler = linear_schedule(optimizer, total, s.warmup_ratio)
+    dtype = autocast_dtype(device, s.precision)
+    scaler = torch.amp.GradScaler(device.type) if dtype == torch.float16 else None
     loss_sum = torch.zeros((), device=device)
     window_sum = torch.zeros((), device=device)
     window_count = 0
@@ -229,6 +307,8 @@ def train(model: torch.nn.Module, task: Task, s: Settings, *, device: torch.devi
         load_trainable_state(model, payload["trainable"])
         optimizer.load_state_dict(payload["optimizer"])
         scheduler.load_state_dict(payload["scheduler"])
+        if scaler is not None and payload.get("scaler"):
+            scaler.load_state_dict(payload["scaler"])
         torch.set_rng_state(payload["rng_cpu"])
         if device.type == "cuda" and payload.get("rng_cuda") is not None:
             torch.cuda.set_rng_state_all(payload["rng_cuda"])
@@ -243,28 +323,42 @@ def train(model: torch.nn.Module, task: Task, s: Settings, *, device: torch.devi
         torch.manual_seed(step_seed(s.seed, 0, salt=1))
         log.info("%s: %d steps (%d per epoch), batch %d, %d examples, device %s", name, total, steps_per_epoch,
                  s.batch_size, n, device)
+    if runtime.accumulation > 1 or s.precision != "auto":
+        log.info("%s: precision %s, %d micro-batches per step", name, s.precision, runtime.accumulation)
+    writer = tensorboard_writer(runtime.log_dir, start)
 
     trainable = [p for p in model.parameters() if p.requires_grad]
     epoch_batches: dict[int, list[np.ndarray]] = {}
     t_start = time.perf_counter()
     t_window, samples_window = t_start, 0
-    amp = autocast(device)
+    amp = autocast(device, s.precision)
 
     for step in range(start, total):
         epoch, index = divmod(step, steps_per_epoch)
         if epoch not in epoch_batches:
             epoch_batches = {epoch: length_grouped_batches(task.lengths, s.batch_size, s.seed, epoch)}
         indices = epoch_batches[epoch][index]
-        batch = to_device(task.make_batch(indices, step), device)
-        with amp:
-            loss = task.loss(model, batch)
-        loss.backward()
+        parts = micro_batches(task, indices, step, runtime.accumulation)
+        terms = sum(loss_terms(b) for b in parts) if len(parts) > 1 else 0
+        for i, part in enumerate(parts):
+            batch = to_device(part, device)
+            with amp:
+                loss = task.loss(model, batch)
+            if len(parts) > 1:  # weighted by its share of the step's loss terms: the mean over the whole batch
+                loss = loss * (loss_terms(part) / max(terms, 1))
+            (scaler.scale(loss) if scaler is not None else loss).backward()
+            detached = loss.detach().float() if i == 0 else detached + loss.detach().float()
+        if scaler is not None:
+            scaler.unscale_(optimizer)
         if s.grad_clip and s.grad_clip > 0:
             torch.nn.utils.clip_grad_norm_(trainable, s.grad_clip)
-        optimizer.step()
+        if scaler is not None:
+            scaler.step(optimizer)  # skipped when the gradient overflowed; the scale is lowered
+            scaler.update()
+        else:
+            optimizer.step()
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
-        detached = loss.detach().float()
         loss_sum += detached
         window_sum += detached
         window_count += 1
@@ -278,6 +372,9 @@ def train(model: torch.nn.Module, task: Task, s: Settings, *, device: torch.devi
             history.append({"step": done, "loss": mean, "lr": scheduler.get_last_lr()[0]})
             log.info("%s: step %d/%d loss %.4f lr %.3g %.1f samples/s", name, done, total, mean,
                      scheduler.get_last_lr()[0], rate)
+            if writer is not None:
+                writer.add_scalar(f"{name}/loss", mean, done)
+                writer.add_scalar(f"{name}/learning_rate", scheduler.get_last_lr()[0], done)
             if done != total:
                 window_sum = torch.zeros((), device=device)
                 window_count = 0
@@ -288,6 +385,8 @@ def train(model: torch.nn.Module, task: Task, s: Settings, *, device: torch.devi
             model.train()
             history.append({"step": done, "dev_score": score})
             log.info("%s: step %d dev score %.4f", name, done, score)
+            if writer is not None:
+                writer.add_scalar(f"{name}/dev_score", score, done)
             if best["score"] is None or score > best["score"]:
                 best = {"score": score, "step": done}
                 best_in_memory = trainable_state(model)
@@ -300,13 +399,18 @@ def train(model: torch.nn.Module, task: Task, s: Settings, *, device: torch.devi
                 "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
                 "rng_cpu": torch.get_rng_state(),
                 "rng_cuda": torch.cuda.get_rng_state_all() if device.type == "cuda" else None,
+                "scaler": scaler.state_dict() if scaler is not None else None,
                 "loss_sum": loss_sum.cpu(), "window_sum": window_sum.cpu(), "window_count": window_count,
                 "history": history, "best": best, "settings": asdict(s),
             })
             for stale in ckpt_dir.glob("best-*.pt"):
                 if stale.name != f"best-{best['step']}.pt":
                     stale.unlink(missing_ok=True)
+            if writer is not None:
+                writer.flush()
 
+    if writer is not None:
+        writer.close()
     if evaluate is not None and best["step"] is not None and best["step"] != total:
         state = best_in_memory
         if state is None and ckpt_dir is not None:

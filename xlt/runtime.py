@@ -77,6 +77,7 @@ def start(snakemake, name: str) -> logging.Logger:
         sys.modules["torch"].set_num_threads(threads)
     log = logging.getLogger(name)
     log.info("rule %s, wildcards %s, threads %d", getattr(snakemake, "rule", name), dict(snakemake.wildcards), threads)
+    _pin_gpu(snakemake, log)
     return log
 
 
@@ -88,6 +89,22 @@ def exit_cleanly_on_sigterm() -> None:
 
     with contextlib.suppress(ValueError):  # only the main thread may set handlers
         signal.signal(signal.SIGTERM, handler)
+
+
+def _pin_gpu(snakemake, log) -> None:
+    """One GPU per local job (profiles/workstation, xlt.gpus): before CUDA starts, so the job sees only its device."""
+    resources = getattr(snakemake, "resources", None)
+    if resources is None:
+        return
+    from xlt.gpus import pin_job_gpu
+
+    torch = sys.modules.get("torch")
+    started = torch is not None and torch.cuda.is_initialized()
+    device = pin_job_gpu(resources, log=log)
+    if device is not None:
+        log.info("GPU job on device %s (CUDA_VISIBLE_DEVICES=%s)", device, device)
+        if started:
+            log.warning("CUDA was initialised before the device was chosen; this job may not be on device %s", device)
 
 
 TENSORBOARD_DIR = "results/tensorboard"  # relative to the working directory of the workflow

@@ -1,10 +1,26 @@
-"""The conda environment of the rules and the venv of `make` pin the same versions."""
+"""The jobs' conda environment and the venv of `make` pin the same versions, the environment builds from where conda
+builds it, holds every package the jobs import and no test tools, and jobs find `xlt` without installing it."""
 
+import ast
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from importlib import metadata
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+ENVS = sorted((ROOT / "envs").glob("*.yaml"))
+
+#: In requirements.txt only: what runs Snakemake on the submitting machine, the test and lint tools, and packages
+#: no job imports.
+SUBMIT_AND_TEST_ONLY = {"snakemake", "snakemake-executor-plugin-slurm", "snakemake-executor-plugin-slurm-jobstep",
+                        "pytest", "pytest-timeout", "snakefmt", "datasets"}
 
 
 def requirement_pins() -> dict[str, str]:
@@ -18,29 +34,101 @@ def requirement_pins() -> dict[str, str]:
     return pins
 
 
-def conda_pins() -> dict[str, str]:
-    env = yaml.safe_load((ROOT / "envs" / "xlt.yaml").read_text())
-    pip = next(dep["pip"] for dep in env["dependencies"] if isinstance(dep, dict))
+def pip_part(env_file: Path) -> list[str]:
+    env = yaml.safe_load(env_file.read_text())
+    return next(dep["pip"] for dep in env["dependencies"] if isinstance(dep, dict))
+
+
+def conda_pins(env_file: Path) -> dict[str, str]:
     pins = {}
-    for req in pip:
-        if req.startswith("-e"):
-            continue
+    for req in pip_part(env_file):
         name, _, version = req.partition("==")
+        assert version, f"{env_file.name}: {req!r} is not pinned with =="
         pins[name.lower()] = version
     return pins
 
 
-def test_conda_env_and_requirements_agree():
-    assert conda_pins() == requirement_pins()
+def test_there_is_a_job_environment():
+    assert ENVS == [ROOT / "envs" / "xlt.yaml"]
 
 
-def test_conda_env_installs_this_package():
-    env = yaml.safe_load((ROOT / "envs" / "xlt.yaml").read_text())
-    pip = next(dep["pip"] for dep in env["dependencies"] if isinstance(dep, dict))
-    assert "-e .." in pip
+@pytest.mark.parametrize("env_file", ENVS, ids=lambda p: p.name)
+def test_conda_env_and_requirements_agree(env_file):
+    pins, required = conda_pins(env_file), requirement_pins()
+    assert {name: required.get(name) for name in pins} == pins
+    assert set(required) - set(pins) == SUBMIT_AND_TEST_ONLY
 
 
-def test_every_rule_uses_the_pinned_env():
+@pytest.mark.parametrize("env_file", ENVS, ids=lambda p: p.name)
+def test_env_has_no_local_paths_and_no_test_tools(env_file):
+    for req in pip_part(env_file):
+        assert not req.startswith(("-", ".", "/")) and "file:" not in req and ".." not in req, req
+    assert not {"pytest", "pytest-timeout", "snakefmt", "snakemake"} & set(conda_pins(env_file))
+
+
+def test_every_rule_uses_a_job_environment():
+    assert 'ENV = "../envs/xlt.yaml"' in (ROOT / "rules" / "common.smk").read_text()
     for smk in (ROOT / "rules").glob("*.smk"):
         text = smk.read_text()
         assert text.count("rule ") <= text.count("conda:") + text.count("rule all"), smk.name
+
+
+def third_party_imports() -> set[str]:
+    """Top-level modules outside the standard library that xlt/ and workflow_scripts/ import (lazy ones too)."""
+    found = set()
+    for path in [*(ROOT / "xlt").rglob("*.py"), *(ROOT / "workflow_scripts").glob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.add(node.module.split(".")[0])
+    return {m for m in found if m not in sys.stdlib_module_names and m not in ("xlt", "snakemake")}
+
+
+def resolve_as_conda_would(env_file: Path, folder: Path, extra: list[str] = ()) -> subprocess.CompletedProcess:
+    """conda copies the env file into .snakemake/conda/<hash>.yaml, writes the pip list to a requirements file
+    beside it and runs pip from that folder; here pip only resolves (--dry-run), into a report."""
+    conda_dir = folder / ".snakemake" / "conda"
+    conda_dir.mkdir(parents=True)
+    digest = hashlib.sha256(env_file.read_bytes()).hexdigest()[:16]
+    shutil.copy(env_file, conda_dir / f"{digest}.yaml")
+    requirements = conda_dir / f"condaenv.{digest}.requirements.txt"
+    requirements.write_text("\n".join([*pip_part(conda_dir / f"{digest}.yaml"), *extra]) + "\n")
+    return subprocess.run([sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
+                           "--disable-pip-version-check", "--report", str(folder / "report.json"), "-r",
+                           requirements.name], cwd=conda_dir, capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.parametrize("env_file", ENVS, ids=lambda p: p.name)
+def test_pip_part_resolves_from_a_copied_env_file_and_holds_every_import(env_file, tmp_path):
+    res = resolve_as_conda_would(env_file, tmp_path)
+    assert res.returncode == 0, res.stderr[-3000:]
+    installed = {item["metadata"]["name"].lower().replace("_", "-")
+                 for item in json.loads((tmp_path / "report.json").read_text())["install"]}
+    dists = metadata.packages_distributions()
+    missing = {}
+    for module in third_party_imports():
+        names = {d.lower().replace("_", "-") for d in dists.get(module, [module])}
+        if not names & installed:
+            missing[module] = sorted(names)
+    assert not missing, f"{env_file.name} does not install what the jobs import: {missing}"
+
+
+def test_a_relative_editable_install_breaks_where_conda_runs_pip(tmp_path):
+    """Why the package is not installed with `-e ..`: from .snakemake/conda/, `..` is .snakemake/."""
+    res = subprocess.run([sys.executable, "-m", "pip", "install", "--dry-run", "--no-deps", "--no-index", "-e", ".."],
+                         cwd=(tmp_path / ".snakemake" / "conda").mkdir(parents=True) or tmp_path / ".snakemake" / "conda",
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode != 0 and "does not appear to be a Python project" in res.stderr
+
+
+def test_the_snakefile_puts_this_checkout_first_on_the_jobs_pythonpath(monkeypatch):
+    from snakemake.api import SnakemakeApi
+    from snakemake.settings.types import ConfigSettings, OutputSettings, ResourceSettings
+
+    monkeypatch.setenv("PYTHONPATH", "/elsewhere")
+    with SnakemakeApi(OutputSettings(quiet={"all"})) as sm:
+        wf = sm.workflow(resource_settings=ResourceSettings(cores=1), snakefile=ROOT / "Snakefile", workdir=ROOT,
+                         config_settings=ConfigSettings(configfiles=[ROOT / "config.yaml", ROOT / "config/demo.yaml"]))
+        wf._workflow  # parses the Snakefile
+        assert os.environ["PYTHONPATH"].split(os.pathsep) == [str(ROOT), "/elsewhere"]

@@ -1,19 +1,17 @@
 # Zero-shot cross-lingual transfer without parallel corpus: Bilingual Task Fitting + self-training.
 # Stages follow the paper's Figure 1; each lives in its own rules/*.smk file.
-import os
-
 from snakemake.utils import min_version
 
 min_version("9.0")
 
 from xlt.config import check_yaml_or_exit
+from xlt.runtime import put_first_on_pythonpath
 
 check_yaml_or_exit("config.yaml")  # a syntax error as file:line:column (Snakemake's message has neither)
 
 # Jobs import the workflow's package `xlt` from this checkout: its folder goes first on PYTHONPATH, which every
 # job inherits (local, SLURM, --sdm conda or apptainer), so no job environment needs the package installed.
-if os.environ.get("PYTHONPATH", "").split(os.pathsep)[0] != workflow.basedir:
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (workflow.basedir, os.environ.get("PYTHONPATH")) if p)
+put_first_on_pythonpath(workflow.basedir)
 
 
 configfile: "config.yaml"

@@ -19,6 +19,15 @@ ARTIFACT_FILE = "xlt_artifact.json"
 TOKEN_CACHE = ".xlt-cache/tokenized"  # relative to the working directory of the workflow
 
 
+def put_first_on_pythonpath(folder) -> None:
+    """Put ``folder`` first on ``PYTHONPATH`` (once), for the processes this one starts: the Snakefile passes the
+    checkout, so that jobs import its ``xlt`` in any environment (conda, a container) without installing it."""
+    folder = str(folder)
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if paths[:1] != [folder]:
+        os.environ["PYTHONPATH"] = os.pathsep.join([folder, *paths])
+
+
 class RuntimeSettings:
     """Settings that change how a job runs but not what it writes: inference batch size, checkpoint interval,
     progress interval, the Wikipedia API's contact and rate limits, cache folders.

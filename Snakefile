@@ -17,6 +17,10 @@ put_first_on_pythonpath(workflow.basedir)
 configfile: "config.yaml"
 
 
+# With --sdm apptainer every job runs in this image, built from envs/xlt.def (docs/cluster.md); otherwise unused.
+container: "resources/containers/xlt.sif"
+
+
 report: "docs/report/workflow.rst"
 
 

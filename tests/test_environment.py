@@ -132,3 +132,21 @@ def test_the_snakefile_puts_this_checkout_first_on_the_jobs_pythonpath(monkeypat
                          config_settings=ConfigSettings(configfiles=[ROOT / "config.yaml", ROOT / "config/demo.yaml"]))
         wf._workflow  # parses the Snakefile
         assert os.environ["PYTHONPATH"].split(os.pathsep) == [str(ROOT), "/elsewhere"]
+
+
+def test_container_definition_installs_the_job_environment(tmp_path):
+    """envs/xlt.def (the Snakefile's container, --sdm apptainer) builds on the env's Python and its %post reads
+    the env's pip list: run that step here on a copy of the env file."""
+    definition = (ROOT / "envs" / "xlt.def").read_text()
+    env = yaml.safe_load((ROOT / "envs" / "xlt.yaml").read_text())
+    python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python="))
+    assert f"From: python:{python.partition('=')[2]}-slim" in definition
+    assert "envs/xlt.yaml /opt/xlt/xlt.yaml" in definition
+    assert 'container: "resources/containers/xlt.sif"' in (ROOT / "Snakefile").read_text()
+    post = definition.split("\n%post\n")[1].split("\n%")[0]
+    extract = next(line.strip() for line in post.splitlines() if line.strip().startswith("python -c"))
+    code = extract.removeprefix("python -c ").strip('"').replace("/opt/xlt/", f"{tmp_path}/")
+    shutil.copy(ROOT / "envs" / "xlt.yaml", tmp_path / "xlt.yaml")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+    assert (tmp_path / "requirements.txt").read_text().split() == pip_part(ROOT / "envs" / "xlt.yaml")
+    assert "-r /opt/xlt/requirements.txt" in post

@@ -14,7 +14,10 @@ layers only (2× forward: input and weight gradients), nothing below the frozen 
 decoder is tied to the frozen embeddings, so its backward is the input gradient only). MFU = model FLOPs per
 second / the GPU's dense bf16 peak (H100/H200 SXM 989 TFLOP/s, A100 312; ``--peak-tflops`` to override).
 
-    python benchmarks/gpu_mfu.py [--steps 30] [--warmup 5]
+    python benchmarks/gpu_mfu.py [--steps 30] [--warmup 5] [--precision auto|bf16|fp16|fp32] [--accumulation N]
+
+``--precision`` is training.precision (fp16 with the loss scaler, for GPUs without bf16; MFU is then against
+the same dense peak); ``--accumulation`` splits each batch into N micro-batches (training.gradient_accumulation_steps).
 """
 
 from __future__ import annotations
@@ -69,7 +72,7 @@ class SyntheticTokenizer:
         return self.mask_token_id
 
 
-def timed_run(model, task, settings, device, warmup, steps):
+def timed_run(model, task, settings, device, warmup, steps, accumulation=1):
     from xlt.train import loop
 
     marks = {}
@@ -85,7 +88,8 @@ def timed_run(model, task, settings, device, warmup, steps):
     s = loop.Settings(**{**settings.__dict__, "max_steps": warmup + steps, "log_every": 10**9})
     if cuda:
         torch.cuda.reset_peak_memory_stats()
-    loop.train(model, loop.Task(task.lengths, make_batch, task.loss), s, device=device)
+    loop.train(model, loop.Task(task.lengths, make_batch, task.loss), s, device=device,
+               runtime=loop.Runtime(accumulation=accumulation))
     if cuda:
         torch.cuda.synchronize()
     return (time.perf_counter() - marks["start"]) / steps, torch.cuda.max_memory_allocated() if cuda else 0
@@ -98,6 +102,8 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--frozen", type=int, default=3)
     ap.add_argument("--peak-tflops", type=float, default=None)
+    ap.add_argument("--precision", choices=["auto", "bf16", "fp16", "fp32"], default="auto")
+    ap.add_argument("--accumulation", type=int, default=1, help="micro-batches per optimizer step")
     ap.add_argument("--smoke", action="store_true", help="a tiny config that also runs on CPU (checks the script)")
     a = ap.parse_args()
     if not torch.cuda.is_available() and not a.smoke:
@@ -118,7 +124,7 @@ def main() -> None:
                                                        num_attention_heads=2, intermediate_size=128)))
     h, ffn, layers, vocab = cfg.hidden_size, cfg.intermediate_size, cfg.num_hidden_layers, cfg.vocab_size
     settings = loop.Settings(epochs=1.0, max_steps=None, batch_size=a.batch, learning_rate=2e-5, warmup_ratio=0.1,
-                             weight_decay=0.01, grad_clip=1.0, seed=0)
+                             weight_decay=0.01, grad_clip=1.0, seed=0, precision=a.precision)
     rng = np.random.default_rng(0)
     n_seq = a.batch * (a.warmup + a.steps)
     rows = []
@@ -131,7 +137,7 @@ def main() -> None:
         model = BertForMaskedLM(cfg)
         api.freeze_bottom(model.base_model, a.frozen, True)
         task = api.mlm_task(model, SyntheticTokenizer(vocab), random_ids(length), 0.15, 0, device)
-        sec, mem = timed_run(model, task, settings, device, a.warmup, a.steps)
+        sec, mem = timed_run(model, task, settings, device, a.warmup, a.steps, a.accumulation)
         masked = int(0.15 * a.batch * (length - 2))
         rows.append((f"BTF masked LM {a.batch}x{length}", sec, mem,
                      step_flops(a.batch, length, a.frozen, layers, h, ffn, vocab, masked)))
@@ -146,7 +152,7 @@ def main() -> None:
         api.freeze_bottom(model.encoder, a.frozen, True)
         ids = random_ids(length)
         task = _sequence_task(ids, rng) if kind == "sequence" else _token_task(ids, rng, WordChunk)
-        sec, mem = timed_run(model, task, settings, device, a.warmup, a.steps)
+        sec, mem = timed_run(model, task, settings, device, a.warmup, a.steps, a.accumulation)
         rows.append((f"fine-tuning {kind} {a.batch}x{length}", sec, mem,
                      step_flops(a.batch, length, a.frozen, layers, h, ffn, vocab, None,
                                 head_rows=a.batch if kind == "sequence" else a.batch * length // 2,
@@ -155,7 +161,10 @@ def main() -> None:
         if device.type == "cuda":
             torch.cuda.empty_cache()
 
-    print(f"device: {name}; torch {torch.__version__}; bf16 autocast, TF32, fused AdamW; "
+    amp = loop.autocast_dtype(device, a.precision)
+    print(f"device: {name}; torch {torch.__version__}; precision {a.precision} "
+          f"({str(amp).removeprefix('torch.') if amp else 'fp32'}), {a.accumulation} micro-batch(es) per step; "
+          "TF32, fused AdamW; "
           f"{'mBERT-size' if not a.smoke else 'tiny (smoke)'} BERT, embeddings + bottom {a.frozen} layers frozen")
     print(f"{'stage':34s} {'s/step':>8s} {'samples/s':>10s} {'TFLOP/s':>8s} {'MFU':>6s} {'peak mem':>9s}")
     for label, sec, mem, flops in rows:

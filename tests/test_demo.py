@@ -156,10 +156,11 @@ def test_a_harvest_edit_reruns_the_harvest_not_the_mapping(demo):
 
 
 def test_runtime_settings_rerun_nothing(demo):
-    """Inference batch size, checkpoint interval, the API's contact and rate, progress interval: how jobs run,
-    not what they write (xlt.runtime.RuntimeSettings)."""
+    """Inference batch size, checkpoint interval, gradient accumulation, TensorBoard curves, the API's contact and
+    rate, progress interval: how jobs run, not what they write (xlt.runtime.RuntimeSettings)."""
     cfg = yaml.safe_load((demo / "demo.yaml").read_text())
     cfg.setdefault("self_training", {}).update(inference_batch_size=7, checkpoint_every=3)
+    cfg["training"] = {"gradient_accumulation_steps": 2, "log_to": "tensorboard"}
     wiki = cfg.setdefault("wikipedia", {})
     wiki["progress_seconds"] = 5
     wiki.setdefault("api", {}).update(contact="someone-else@example.org", requests_per_second=0.25)

@@ -91,9 +91,11 @@ rule gpu_job:
 
 JOB = """
 import os, time
+from xlt.gpus import pin_snakemake_job
 from xlt.runtime import start
 
 start(snakemake, "gpu_job")
+pin_snakemake_job(snakemake)
 t0 = time.time()
 time.sleep(1.5)
 with open(snakemake.output[0], "w") as f:
@@ -118,12 +120,27 @@ def test_workstation_profile_gives_concurrent_jobs_distinct_devices(tmp_path):
     assert any(float(a[1]) < float(b[2]) and float(b[1]) < float(a[2]) for a in jobs for b in jobs if a is not b)
 
 
-def test_workstation_profile_sets_the_threads_of_the_gpu_rules_only():
-    profile = yaml.safe_load((ROOT / "profiles" / "workstation" / "config.yaml").read_text())
-    gpu_rules = set()
+def rule_scripts() -> dict[str, tuple[str, bool]]:
+    """rule -> (its script's name, whether it declares gpu=1)."""
+    out = {}
     for smk in (ROOT / "rules").glob("*.smk"):
         for block in smk.read_text().split("\nrule ")[1:]:
-            if "gpu=1" in block.split("script:")[0]:
-                gpu_rules.add(block.split(":")[0].strip())
-    assert set(profile["set-threads"]) == gpu_rules
+            name, head = block.split(":")[0].strip(), block.split("script:")[0]
+            if "script:" in block:
+                script = block.split("script:")[1].split('"')[1]
+                out[name] = (Path(script).stem, "gpu=1" in head)
+    return out
+
+
+def test_workstation_profile_sets_the_threads_of_the_gpu_rules_only():
+    profile = yaml.safe_load((ROOT / "profiles" / "workstation" / "config.yaml").read_text())
+    assert set(profile["set-threads"]) == {rule for rule, (_, gpu) in rule_scripts().items() if gpu}
     assert 'gpu_devices="auto"' in profile["default-resources"]
+
+
+def test_the_scripts_of_gpu_rules_and_only_those_pin_a_device():
+    scripts = rule_scripts()
+    assert sum(gpu for _, gpu in scripts.values()) == 8
+    for rule, (script, gpu) in scripts.items():
+        text = (ROOT / "workflow_scripts" / f"{script}.py").read_text()
+        assert ("pin_snakemake_job(snakemake)" in text) == gpu, rule

@@ -12,7 +12,8 @@ from safetensors.torch import load_file
 
 from xlt.errors import UserError
 from xlt.models.providers import build_tiny_model
-from xlt.runtime import RuntimeSettings, training_runtime
+from xlt.runtime import RuntimeSettings
+from xlt.train.jobs import training_runtime
 from xlt.train import api, loop
 
 torch.set_num_threads(int(os.environ.get("XLT_NUM_THREADS", "1")))

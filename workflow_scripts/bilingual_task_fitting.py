@@ -5,11 +5,14 @@ model and on the BTF model: BTF that does not lower it has not adapted the encod
 says so on the terminal."""
 
 from xlt.errors import exit_on_user_error
+from xlt.gpus import pin_snakemake_job
 from xlt.io import atomic_path, read_jsonl
-from xlt.runtime import alert, read_records, record_artifact, start, texts_of, training_hp, training_runtime
+from xlt.runtime import alert, read_records, record_artifact, start, texts_of, training_hp
 from xlt.train.api import continue_mlm, mlm_loss
+from xlt.train.jobs import training_runtime
 
 log = start(snakemake, "bilingual_task_fitting")  # noqa: F821
+pin_snakemake_job(snakemake)  # noqa: F821  (one GPU per local job: profiles/workstation)
 
 
 @exit_on_user_error

@@ -4,6 +4,7 @@ Writes a list of records {task, target, lang, domain, variant, seed, chain, stag
 (``stage`` "finetune", "round1-soft", ..., and "final" for the variant's last model) that the tables read."""
 
 from xlt.errors import exit_on_user_error
+from xlt.gpus import pin_snakemake_job
 from xlt.io import read_json, write_json
 from xlt.metrics import evaluate
 from xlt.runtime import code_version, read_records, start
@@ -11,6 +12,7 @@ from xlt.tasks import gold_ids, ids_to_tags, input_field, model_labels, predicte
 from xlt.train.api import predict_probs
 
 log = start(snakemake, "evaluate_variant")  # noqa: F821
+pin_snakemake_job(snakemake)  # noqa: F821  (one GPU per local job: profiles/workstation)
 
 
 def score(kind, model, test, batch_size, max_length) -> dict:

@@ -2,12 +2,15 @@
 entity types its training data has (xlt.tasks.labels_from_records)."""
 
 from xlt.errors import exit_on_user_error
+from xlt.gpus import pin_snakemake_job
 from xlt.io import atomic_path
-from xlt.runtime import read_records, record_artifact, start, training_hp, training_runtime
+from xlt.runtime import read_records, record_artifact, start, training_hp
 from xlt.tasks import check_training_labels, input_field, labels_from_records, labels_of
 from xlt.train.api import finetune
+from xlt.train.jobs import training_runtime
 
 log = start(snakemake, "finetune_source")  # noqa: F821
+pin_snakemake_job(snakemake)  # noqa: F821  (one GPU per local job: profiles/workstation)
 
 
 @exit_on_user_error

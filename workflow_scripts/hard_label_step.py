@@ -7,14 +7,17 @@ concerns this step (those of its threshold and keep-mask included)."""
 import numpy as np
 
 from xlt.errors import UserError, exit_on_user_error
+from xlt.gpus import pin_snakemake_job
 from xlt.health import check_pseudo_labels, oracle_accuracy, oracle_fields, pseudo_label_counts
 from xlt.io import atomic_path, read_json, write_json
-from xlt.runtime import raise_guards, read_records, record_artifact, start, training_hp, training_runtime
+from xlt.runtime import raise_guards, read_records, record_artifact, start, training_hp
 from xlt.selftrain import balance_classes, select_pseudo_labels, voter_confidence
 from xlt.tasks import input_field, model_labels
 from xlt.train.api import predict_probs, train_hard
+from xlt.train.jobs import training_runtime
 
 log = start(snakemake, "hard_label_step")  # noqa: F821
+pin_snakemake_job(snakemake)  # noqa: F821  (one GPU per local job: profiles/workstation)
 
 
 def kept_source_records(kind, source, keep):

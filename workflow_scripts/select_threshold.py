@@ -9,6 +9,7 @@ also has the teacher's English accuracy beside the soft student's (the student l
 import numpy as np
 
 from xlt.errors import exit_on_user_error
+from xlt.gpus import pin_snakemake_job
 from xlt.health import check_keep, check_threshold, english_fit, keep_by_class
 from xlt.io import read_json, write_json
 from xlt.report import write_curve
@@ -18,6 +19,7 @@ from xlt.tasks import gold_ids, input_field, model_labels, predicted_ids, thresh
 from xlt.train.api import predict_probs
 
 log = start(snakemake, "select_threshold")  # noqa: F821
+pin_snakemake_job(snakemake)  # noqa: F821  (one GPU per local job: profiles/workstation)
 
 
 def kept_count(keep):

@@ -3,13 +3,16 @@ restored from the BTF model (with M voters or one plain head) learns them with M
 record (``health.json``): how closely the student follows its teacher on the corpus, and the soft guard."""
 
 from xlt.errors import exit_on_user_error
+from xlt.gpus import pin_snakemake_job
 from xlt.health import check_soft_fit, oracle_accuracy, oracle_fields, soft_fit
 from xlt.io import atomic_path, write_json
-from xlt.runtime import raise_guards, read_records, record_artifact, start, training_hp, training_runtime
+from xlt.runtime import raise_guards, read_records, record_artifact, start, training_hp
 from xlt.tasks import ids_to_tags, input_field, mean_over_heads, model_labels, predicted_ids
 from xlt.train.api import predict_probs, train_soft
+from xlt.train.jobs import training_runtime
 
 log = start(snakemake, "soft_label_step")  # noqa: F821
+pin_snakemake_job(snakemake)  # noqa: F821  (one GPU per local job: profiles/workstation)
 
 
 def voter_widths(model_dir, offsets, n_voters):

@@ -5,6 +5,7 @@ to argue that the source curve is a good stand-in. A gold tag of a type the mode
 training data lacks; data_stats reports it) counts as O here."""
 
 from xlt.errors import exit_on_user_error
+from xlt.gpus import pin_snakemake_job
 from xlt.report import write_curve
 from xlt.runtime import read_records, start
 from xlt.selftrain import ner_unit
@@ -12,6 +13,7 @@ from xlt.tasks import input_field, model_labels, threshold_curve_of
 from xlt.train.api import predict_probs
 
 log = start(snakemake, "target_threshold_curve")  # noqa: F821
+pin_snakemake_job(snakemake)  # noqa: F821  (one GPU per local job: profiles/workstation)
 
 
 @exit_on_user_error

@@ -7,16 +7,19 @@ free slot and sets ``CUDA_VISIBLE_DEVICES`` to that device before CUDA is initia
 process, however it ends (exit, exception, SIGKILL), so a killed job frees its device. With N equal to the
 number of devices a free slot always exists; a job that finds none (another run holds them) waits for one.
 
-Used by :func:`xlt.runtime.start` when a job declares ``gpu`` and a ``gpu_devices`` resource
-(profiles/workstation; docs/cluster.md). Not under SLURM, which sets ``CUDA_VISIBLE_DEVICES`` itself.
+The scripts of the GPU rules call :func:`pin_snakemake_job` right after :func:`xlt.runtime.start`; it pins a job
+that declares ``gpu`` and a ``gpu_devices`` resource (profiles/workstation; docs/cluster.md), never a SLURM job
+(SLURM sets ``CUDA_VISIBLE_DEVICES`` itself).
 """
 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -114,4 +117,21 @@ def pin_job_gpu(resources, environ=None, lock_dir=None, log=None) -> str | None:
         raise UserError("resources.gpu: a pinned local job takes one GPU; a job that declares more is not supported")
     device = claim_device(parse_devices(spec, environ), lock_dir, log=log)
     environ["CUDA_VISIBLE_DEVICES"] = device
+    return device
+
+
+def pin_snakemake_job(snakemake) -> str | None:
+    """:func:`pin_job_gpu` for a workflow job (its ``resources``), logged; before CUDA starts, so that the job
+    sees only its device."""
+    resources = getattr(snakemake, "resources", None)
+    if resources is None:
+        return None
+    log = logging.getLogger("xlt.gpus")
+    torch = sys.modules.get("torch")
+    started = torch is not None and torch.cuda.is_initialized()
+    device = pin_job_gpu(resources, log=log)
+    if device is not None:
+        log.info("GPU job on device %s (CUDA_VISIBLE_DEVICES=%s)", device, device)
+        if started:
+            log.warning("CUDA was initialised before the device was chosen; this job may not be on device %s", device)
     return device

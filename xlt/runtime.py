@@ -86,7 +86,6 @@ def start(snakemake, name: str) -> logging.Logger:
         sys.modules["torch"].set_num_threads(threads)
     log = logging.getLogger(name)
     log.info("rule %s, wildcards %s, threads %d", getattr(snakemake, "rule", name), dict(snakemake.wildcards), threads)
-    _pin_gpu(snakemake, log)
     return log
 
 
@@ -98,43 +97,6 @@ def exit_cleanly_on_sigterm() -> None:
 
     with contextlib.suppress(ValueError):  # only the main thread may set handlers
         signal.signal(signal.SIGTERM, handler)
-
-
-def _pin_gpu(snakemake, log) -> None:
-    """One GPU per local job (profiles/workstation, xlt.gpus): before CUDA starts, so the job sees only its device."""
-    resources = getattr(snakemake, "resources", None)
-    if resources is None:
-        return
-    from xlt.gpus import pin_job_gpu
-
-    torch = sys.modules.get("torch")
-    started = torch is not None and torch.cuda.is_initialized()
-    device = pin_job_gpu(resources, log=log)
-    if device is not None:
-        log.info("GPU job on device %s (CUDA_VISIBLE_DEVICES=%s)", device, device)
-        if started:
-            log.warning("CUDA was initialised before the device was chosen; this job may not be on device %s", device)
-
-
-TENSORBOARD_DIR = "results/tensorboard"  # relative to the working directory of the workflow
-
-
-def training_runtime(snakemake):
-    """How a training job runs (:class:`xlt.train.loop.Runtime`), from ``params.runtime``: the config's
-    ``training.gradient_accumulation_steps`` and ``training.log_to``.
-
-    They change no result (accumulation only up to float rounding), so they travel in :class:`RuntimeSettings`,
-    which is no rerun trigger. TensorBoard curves go to ``results/tensorboard/<rule>/<job>/``, named like the
-    job's log file.
-    """
-    from xlt.train.loop import Runtime
-
-    runtime = snakemake.params.get("runtime") or {}
-    log_dir = None
-    if runtime.get("log_to", "none") == "tensorboard":
-        log_file = Path(snakemake.log[0])
-        log_dir = str(Path(TENSORBOARD_DIR) / log_file.parent.name / log_file.stem)
-    return Runtime(accumulation=int(runtime.get("gradient_accumulation_steps", 1)), log_dir=log_dir)
 
 
 def code_version() -> str:

@@ -17,10 +17,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 ENVS = sorted((ROOT / "envs").glob("*.yaml"))
 
-#: In requirements.txt only: what runs Snakemake on the submitting machine, the test and lint tools, and packages
-#: no job imports.
+#: In requirements.txt only: what runs Snakemake on the submitting machine, and the test and lint tools.
 SUBMIT_AND_TEST_ONLY = {"snakemake", "snakemake-executor-plugin-slurm", "snakemake-executor-plugin-slurm-jobstep",
-                        "pytest", "pytest-timeout", "snakefmt", "datasets"}
+                        "pytest", "pytest-timeout", "snakefmt"}
 
 
 def requirement_pins() -> dict[str, str]:

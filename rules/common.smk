@@ -24,7 +24,8 @@ RUNTIME = RuntimeSettings(
     gradient_accumulation_steps=config["training"]["gradient_accumulation_steps"],
     log_to=config["training"]["log_to"],
 )
-ENV = "../envs/xlt.yaml"
+ENV = "../envs/xlt.yaml"  # jobs that train, predict or tokenise
+DATA_ENV = "../envs/data.yaml"  # data, corpus and table jobs: no torch, no transformers
 TASK_KIND = {"cls": "sequence", "conll": "token"}
 SYNTHETIC = "synthetic" in config
 

@@ -13,7 +13,7 @@ rule prepare_cls_split:
     wildcard_constraints:
         split="train|test",
     conda:
-        ENV
+        DATA_ENV
     params:
         code=script_code("prepare_cls.py"),
         kind="labelled",
@@ -31,7 +31,7 @@ rule prepare_cls_unlabeled:
     log:
         "logs/prepare_cls_unlabeled/{lang}-{domain}.log",
     conda:
-        ENV
+        DATA_ENV
     params:
         code=script_code("prepare_cls.py"),
         kind="unlabeled",
@@ -53,7 +53,7 @@ rule prepare_conll_split:
     wildcard_constraints:
         split="train|dev|test",
     conda:
-        ENV
+        DATA_ENV
     params:
         code=script_code("prepare_conll.py"),
         encoding=conll_encoding,
@@ -86,7 +86,7 @@ rule conll2003_is_licensed:
     wildcard_constraints:
         name="eng\\.(train|testa|testb)|deu\\.(train|testa|testb)",
     conda:
-        ENV
+        DATA_ENV
     shell:
         "echo 'error: resources/data/conll2003/{wildcards.name} is missing. CoNLL-2003 cannot be downloaded: "
         "build it from the Reuters RCV1 corpus (https://www.clips.uantwerpen.be/conll2003/ner/) and set "
@@ -104,7 +104,7 @@ rule subsample_source_train:
         dataset="cls/[a-z]{2,3}(-[A-Za-z0-9]+)?/[a-z0-9_]+|conll/[a-z]{2,3}(-[A-Za-z0-9]+)?",
         size=r"\d+",
     conda:
-        ENV
+        DATA_ENV
     params:
         code=script_code("subsample_records.py"),
         size="{size}",

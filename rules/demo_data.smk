@@ -11,7 +11,7 @@ if SYNTHETIC:
         log:
             "logs/make_synthetic_data.log",
         conda:
-            ENV
+            DATA_ENV
         params:
             code=script_code("make_synthetic_data.py"),
             out_root=synthetic_root,

@@ -26,7 +26,7 @@ rule download_cls:
         "logs/download_cls/cls-acl10-unprocessed.log",
     retries: 3
     conda:
-        "../envs/xlt.yaml"
+        "../envs/data.yaml"
     params:
         code=script_code("download_dataset.py"),
         url=lookup(dpath="data/cls/url", within=config, default=None),
@@ -52,7 +52,7 @@ rule unpack_cls:
     log:
         "logs/unpack_cls/cls-acl10-unprocessed.log",
     conda:
-        "../envs/xlt.yaml"
+        "../envs/data.yaml"
     params:
         code=script_code("unpack_archive.py"),
         members=expand(
@@ -77,7 +77,7 @@ rule download_conll2002:
         "logs/download_conll2002/conll2002.log",
     retries: 3
     conda:
-        "../envs/xlt.yaml"
+        "../envs/data.yaml"
     params:
         code=script_code("download_dataset.py"),
         url=lookup(dpath="data/conll/conll2002_url", within=config, default=None),
@@ -104,7 +104,7 @@ rule unpack_conll2002:
     log:
         "logs/unpack_conll2002/conll2002.log",
     conda:
-        "../envs/xlt.yaml"
+        "../envs/data.yaml"
     params:
         code=script_code("unpack_archive.py"),
         members=expand(
@@ -125,7 +125,7 @@ rule download_datasets_ner:
         split="train|dev|test",
     retries: 3
     conda:
-        "../envs/xlt.yaml"
+        "../envs/data.yaml"
     params:
         code=script_code("download_datasets_ner.py"),
         hub=lambda w: hub_spec(config, w.lang),

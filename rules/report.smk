@@ -18,7 +18,7 @@ rule average_table:
     log:
         "logs/average_table/{task}.log",
     conda:
-        ENV
+        DATA_ENV
     params:
         code=script_code("make_tables.py"),
         tables=average_table_spec,
@@ -36,7 +36,7 @@ rule variants_table:
     log:
         "logs/variants_table/{task}.log",
     conda:
-        ENV
+        DATA_ENV
     params:
         code=script_code("make_tables.py"),
         tables=all_variants_spec,
@@ -54,7 +54,7 @@ rule paper_table:
     wildcard_constraints:
         table="table[3-9]",
     conda:
-        ENV
+        DATA_ENV
     params:
         code=script_code("make_tables.py"),
         tables=paper_table_spec,
@@ -70,7 +70,7 @@ rule figure2:
     log:
         "logs/figure2.log",
     conda:
-        ENV
+        DATA_ENV
     params:
         code=script_code("plot_thresholds.py"),
         title=figure2_title(),
@@ -88,7 +88,7 @@ rule stage_times:
     log:
         "logs/stage_times.log",
     conda:
-        ENV
+        DATA_ENV
     params:
         code=script_code("stage_times.py"),
         bench_dir=f"{RESULTS}/benchmarks",
@@ -108,7 +108,7 @@ rule selftrain_table:
     log:
         "logs/selftrain_table/{task}.log",
     conda:
-        ENV
+        DATA_ENV
     params:
         code=script_code("selftrain_table.py"),
         entries=selftrain_entries,

@@ -17,7 +17,7 @@ rule download_wikipedia_dump:
         "logs/download_wikipedia_dump/{lang}.log",
     retries: 3
     conda:
-        ENV
+        DATA_ENV
     params:
         code=script_code("download_dataset.py"),
         url=wikipedia_dump_url,
@@ -38,7 +38,7 @@ rule extract_entities:
     log:
         "logs/extract_entities.log",
     conda:
-        ENV
+        DATA_ENV
     params:
         code=script_code("extract_entities.py"),
         types=config["wikipedia"]["entity_types"],
@@ -58,7 +58,7 @@ rule map_entity_titles:
     log:
         "logs/map_entity_titles/{lang}.log",
     conda:
-        ENV
+        DATA_ENV
     params:
         code=script_code("map_entity_titles.py"),
         lang="{lang}",
@@ -81,7 +81,7 @@ rule harvest_entity_sentences:
     benchmark:
         f"{RESULTS}/benchmarks/harvest_entity_sentences/conll-{{lang}}.tsv"
     conda:
-        ENV
+        DATA_ENV
     params:
         code=script_code("harvest_sentences.py"),
         lang="{lang}",
@@ -109,7 +109,7 @@ rule sample_random_wikipedia:
     benchmark:
         f"{RESULTS}/benchmarks/sample_random_wikipedia/{{task}}-{{target}}.tsv"
     conda:
-        ENV
+        DATA_ENV
     params:
         code=script_code("sample_random_sentences.py"),
         lang=target_language,

@@ -1,7 +1,9 @@
-"""The jobs' conda environment and the venv of `make` pin the same versions, the environment builds from where conda
-builds it, holds every package the jobs import and no test tools, and jobs find `xlt` without installing it."""
+"""The jobs' conda environments and the venv of `make` pin the same versions; each environment builds from where
+conda builds it, holds every package the scripts of its rules can import and no test tools; jobs find `xlt`
+without installing it."""
 
 import ast
+import functools
 import hashlib
 import json
 import os
@@ -47,15 +49,44 @@ def conda_pins(env_file: Path) -> dict[str, str]:
     return pins
 
 
-def test_there_is_a_job_environment():
-    assert ENVS == [ROOT / "envs" / "xlt.yaml"]
+@functools.lru_cache(maxsize=None)
+def rule_envs() -> dict[str, tuple[str | None, str | None]]:
+    """rule -> (its conda env file relative to rules/, its script's path relative to rules/ or None), from the
+    workflow as Snakemake reads it (demo config: every rule is defined)."""
+    from snakemake.api import SnakemakeApi
+    from snakemake.settings.types import ConfigSettings, OutputSettings, ResourceSettings
+
+    saved = os.environ.get("PYTHONPATH")
+    try:
+        with SnakemakeApi(OutputSettings(quiet={"all"})) as sm:
+            wf = sm.workflow(resource_settings=ResourceSettings(cores=1), snakefile=ROOT / "Snakefile", workdir=ROOT,
+                             config_settings=ConfigSettings(configfiles=[ROOT / "config.yaml",
+                                                                         ROOT / "config/demo.yaml"]))
+            return {r.name: (r.conda_env, r.script) for r in wf._workflow.rules if r.name != "all"}
+    finally:
+        if saved is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = saved
+
+
+def test_the_job_environments():
+    assert [p.name for p in ENVS] == ["data.yaml", "xlt.yaml"]
+    used = {env for env, _ in rule_envs().values()}
+    assert used == {"../envs/data.yaml", "../envs/xlt.yaml"}  # every rule has one of them
+    # the training and inference rules need torch: never the light environment
+    assert all(rule_envs()[r][0] == "../envs/xlt.yaml" for r in ("finetune_source", "evaluate_variant", "predict"))
 
 
 @pytest.mark.parametrize("env_file", ENVS, ids=lambda p: p.name)
 def test_conda_env_and_requirements_agree(env_file):
     pins, required = conda_pins(env_file), requirement_pins()
     assert {name: required.get(name) for name in pins} == pins
-    assert set(required) - set(pins) == SUBMIT_AND_TEST_ONLY
+
+
+def test_requirements_hold_the_job_environments_and_the_submit_and_test_tools():
+    in_envs = set().union(*(conda_pins(env_file) for env_file in ENVS))
+    assert set(requirement_pins()) - in_envs == SUBMIT_AND_TEST_ONLY
 
 
 @pytest.mark.parametrize("env_file", ENVS, ids=lambda p: p.name)
@@ -66,17 +97,16 @@ def test_env_has_no_local_paths_and_no_test_tools(env_file):
 
 
 def test_every_rule_uses_a_job_environment():
-    assert 'ENV = "../envs/xlt.yaml"' in (ROOT / "rules" / "common.smk").read_text()
     for smk in (ROOT / "rules").glob("*.smk"):
         text = smk.read_text()
         assert text.count("rule ") <= text.count("conda:") + text.count("rule all"), smk.name
 
 
-def third_party_imports() -> set[str]:
-    """Top-level modules outside the standard library that xlt/ and workflow_scripts/ import (lazy ones too)."""
+def third_party_imports(paths) -> set[str]:
+    """Top-level modules outside the standard library that ``paths`` import (imports inside functions too)."""
     found = set()
-    for path in [*(ROOT / "xlt").rglob("*.py"), *(ROOT / "workflow_scripts").glob("*.py")]:
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for path in paths:
+        for node in ast.walk(ast.parse(Path(path).read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 found |= {a.name.split(".")[0] for a in node.names}
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -100,17 +130,25 @@ def resolve_as_conda_would(env_file: Path, folder: Path, extra: list[str] = ()) 
 
 @pytest.mark.parametrize("env_file", ENVS, ids=lambda p: p.name)
 def test_pip_part_resolves_from_a_copied_env_file_and_holds_every_import(env_file, tmp_path):
+    """Resolved as conda resolves it, the env installs every third-party module that the scripts of its rules, and
+    the xlt modules they reach (xlt.codedigest.code_files, imports inside functions included), can import."""
+    from xlt.codedigest import code_files
+
     res = resolve_as_conda_would(env_file, tmp_path)
     assert res.returncode == 0, res.stderr[-3000:]
     installed = {item["metadata"]["name"].lower().replace("_", "-")
                  for item in json.loads((tmp_path / "report.json").read_text())["install"]}
     dists = metadata.packages_distributions()
+    scripts = {(ROOT / "rules" / script).resolve() for env, script in rule_envs().values()
+               if env == f"../envs/{env_file.name}" and script}
+    assert scripts
     missing = {}
-    for module in third_party_imports():
-        names = {d.lower().replace("_", "-") for d in dists.get(module, [module])}
-        if not names & installed:
-            missing[module] = sorted(names)
-    assert not missing, f"{env_file.name} does not install what the jobs import: {missing}"
+    for script in sorted(scripts):
+        for module in third_party_imports(code_files(script)):
+            names = {d.lower().replace("_", "-") for d in dists.get(module, [module])}
+            if not names & installed:
+                missing.setdefault(module, set()).add(script.name)
+    assert not missing, f"{env_file.name} does not install what its rules' scripts import: {missing}"
 
 
 def test_a_relative_editable_install_breaks_where_conda_runs_pip(tmp_path):

@@ -460,7 +460,7 @@ def selftrain_inputs(w):
 
 
 def evaluated_stage_models(w):
-    """The (stage, model) pairs evaluate_variant scores: every stage, or the last (report.evaluate)."""
+    """The (stage, model) pairs evaluate_<task> reports for a variant: every stage, or the last (report.evaluate)."""
     stages = variant_stage_models(w.task, w.target, w.seed, w.variant)
     return stages if config["report"]["evaluate"] == "all" else stages[-1:]
 
@@ -484,6 +484,37 @@ def variant_meta(w):
         "seed": int(w.seed),
         "chain": variant_chain_of(w.task, w.variant).name,
     }
+
+
+def variant_wildcards(w, variant):
+    return SimpleNamespace(task=w.task, target=w.target, seed=w.seed, variant=variant)
+
+
+def run_evaluation(w):
+    """params.variants of evaluate_<task>: per variant its meta, the stages it reports with their models, and its
+    self-training health records; the job scores each distinct model once."""
+    out = []
+    for variant in task_cfg(w.task)["variants"]:
+        v = variant_wildcards(w, variant)
+        out.append(
+            {
+                "meta": variant_meta(v),
+                "stages": variant_stage_names(v),
+                "models": variant_models(v),
+                "health_stages": variant_health_stages(v),
+                "health": variant_health(v),
+            }
+        )
+    return out
+
+
+def run_models(w):
+    """Every model the variants of a (task, target, seed) report, once each, in first-use order."""
+    return list(dict.fromkeys(m for v in run_evaluation(w) for m in v["models"]))
+
+
+def run_health(w):
+    return list(dict.fromkeys(h for v in run_evaluation(w) for h in v["health"]))
 
 
 def predict_model(w):

@@ -128,7 +128,7 @@ def edited_config(demo, path: list, value) -> str:
 
 
 SELF_TRAINING = {"soft_label_step", "select_threshold", "target_threshold_curve", "hard_label_step",
-                 "evaluate_variant", "average_table", "variants_table", "paper_table", "figure2", "stage_times",
+                 "evaluate_cls", "evaluate_conll", "average_table", "variants_table", "paper_table", "figure2", "stage_times",
                  "selftrain_table", "all"}
 
 

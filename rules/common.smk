@@ -418,12 +418,15 @@ def step_health_file(w, chain):
 
 
 def variant_health(w):
-    """Health records of every self-training step of a variant, in training order."""
-    return [step_health_file(w, c) for c in chain_prefixes(variant_chain_of(w.task, w.variant))]
+    """Health records of a variant's BTF (when it has one) and of every self-training step, in training order."""
+    chain = variant_chain_of(w.task, w.variant)
+    btf = [f"{run_dir(w)}/btf-{chain.btf}/health.json"] if chain.btf != "none" else []
+    return btf + [step_health_file(w, c) for c in chain_prefixes(chain)]
 
 
 def variant_health_stages(w):
-    return [c.last.stage for c in chain_prefixes(variant_chain_of(w.task, w.variant))]
+    chain = variant_chain_of(w.task, w.variant)
+    return (["btf"] if chain.btf != "none" else []) + [c.last.stage for c in chain_prefixes(chain)]
 
 
 def selftrain_entries(w):

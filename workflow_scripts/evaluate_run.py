@@ -24,11 +24,13 @@ def score(kind, model, test, batch_size, max_length) -> dict:
 
 
 def guards_so_far(health_files, health_stages):
-    """{stage: the guards fired by that self-training step and every step before it}."""
+    """{stage: the guards fired by that step and every step before it}; the fine-tuned model carries those of
+    the BTF it started from (health stage "btf")."""
     fired, out = [], {}
     for path, stage in zip(health_files, health_stages):
         fired = fired + [{**g, "stage": stage} for g in read_json(path).get("guards", [])]
         out[stage] = fired
+    out["finetune"] = out.get("btf", [])
     return out
 
 

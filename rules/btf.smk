@@ -9,6 +9,7 @@ rule bilingual_task_fitting:
         heldout=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/btf-{{corpus}}/heldout.jsonl",
     output:
         model=directory(f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/btf-{{corpus}}/model"),
+        health=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/btf-{{corpus}}/health.json",
     log:
         "logs/bilingual_task_fitting/{task}-{target}-seed{seed}-{corpus}.log",
     benchmark:
@@ -21,6 +22,7 @@ rule bilingual_task_fitting:
         code=script_code("bilingual_task_fitting.py"),
         hp=btf_hp,
         runtime=RUNTIME,
+        guards=config["self_training"]["guards"],
         seed=seed_of,
         checkpoints=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/btf-{{corpus}}/checkpoints",
     script:

@@ -422,12 +422,15 @@ def step_health_file(w, chain):
 
 
 def variant_health(w):
-    """Health records of every self-training step of a variant, in training order."""
-    return [step_health_file(w, c) for c in chain_prefixes(variant_chain_of(w.task, w.variant))]
+    """Health records of a variant's BTF (when it has one) and of every self-training step, in training order."""
+    chain = variant_chain_of(w.task, w.variant)
+    btf = [f"{run_dir(w)}/btf-{chain.btf}/health.json"] if chain.btf != "none" else []
+    return btf + [step_health_file(w, c) for c in chain_prefixes(chain)]
 
 
 def variant_health_stages(w):
-    return [c.last.stage for c in chain_prefixes(variant_chain_of(w.task, w.variant))]
+    chain = variant_chain_of(w.task, w.variant)
+    return (["btf"] if chain.btf != "none" else []) + [c.last.stage for c in chain_prefixes(chain)]
 
 
 def selftrain_entries(w):
@@ -464,7 +467,7 @@ def selftrain_inputs(w):
 
 
 def evaluated_stage_models(w):
-    """The (stage, model) pairs evaluate_variant scores: every stage, or the last (report.evaluate)."""
+    """The (stage, model) pairs evaluate_<task> reports for a variant: every stage, or the last (report.evaluate)."""
     stages = variant_stage_models(w.task, w.target, w.seed, w.variant)
     return stages if config["report"]["evaluate"] == "all" else stages[-1:]
 
@@ -488,6 +491,37 @@ def variant_meta(w):
         "seed": int(w.seed),
         "chain": variant_chain_of(w.task, w.variant).name,
     }
+
+
+def variant_wildcards(w, variant):
+    return SimpleNamespace(task=w.task, target=w.target, seed=w.seed, variant=variant)
+
+
+def run_evaluation(w):
+    """params.variants of evaluate_<task>: per variant its meta, the stages it reports with their models, and its
+    self-training health records; the job scores each distinct model once."""
+    out = []
+    for variant in task_cfg(w.task)["variants"]:
+        v = variant_wildcards(w, variant)
+        out.append(
+            {
+                "meta": variant_meta(v),
+                "stages": variant_stage_names(v),
+                "models": variant_models(v),
+                "health_stages": variant_health_stages(v),
+                "health": variant_health(v),
+            }
+        )
+    return out
+
+
+def run_models(w):
+    """Every model the variants of a (task, target, seed) report, once each, in first-use order."""
+    return list(dict.fromkeys(m for v in run_evaluation(w) for m in v["models"]))
+
+
+def run_health(w):
+    return list(dict.fromkeys(h for v in run_evaluation(w) for h in v["health"]))
 
 
 def predict_model(w):

@@ -1,30 +1,36 @@
 # Stage 5: evaluation on the target test set (accuracy for CLS, entity F1 via seqeval for CoNLL) of every
-# model a variant trains, stage by stage: fine-tuning, then each self-training step. One job per variant
-# loads each of its models in turn, which keeps the number of jobs (and their start-up cost) low.
+# model each variant trains, stage by stage: fine-tuning, then each self-training step. One job per
+# (task, target, seed) scores every distinct model of all variants once (variants share their first steps)
+# and writes each variant's scores file; that keeps the number of jobs, and their start-up cost, low.
 
+for _task in ("cls", "conll"):
 
-rule evaluate_variant:
-    input:
-        models=variant_models,
-        health=variant_health,
-        test=target_test,
-    output:
-        scores=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/variants/{{variant}}.json",
-    log:
-        "logs/evaluate_variant/{task}-{target}-seed{seed}-{variant}.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/evaluate_variant/{{task}}-{{target}}-seed{{seed}}-{{variant}}.tsv"
-    conda:
-        ENV
-    resources:
-        gpu=1,
-    params:
-        code=script_code("evaluate_variant.py"),
-        stages=variant_stage_names,
-        health_stages=variant_health_stages,
-        meta=variant_meta,
-        kind=task_kind,
-        max_length=max_length,
-        runtime=RUNTIME,
-    script:
-        "../workflow_scripts/evaluate_variant.py"
+    rule:
+        name:
+            f"evaluate_{_task}"
+        input:
+            models=run_models,
+            health=run_health,
+            test=target_test,
+        output:
+            scores=[
+                f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/variants/{v}.json" for v in task_cfg(_task)["variants"]
+            ],
+        log:
+            f"logs/evaluate_{_task}/{{task}}-{{target}}-seed{{seed}}.log",
+        benchmark:
+            f"{RESULTS}/benchmarks/evaluate_{_task}/{{task}}-{{target}}-seed{{seed}}.tsv"
+        wildcard_constraints:
+            task=_task,
+        conda:
+            ENV
+        resources:
+            gpu=1,
+        params:
+            code=script_code("evaluate_run.py"),
+            variants=run_evaluation,
+            kind=task_kind,
+            max_length=max_length,
+            runtime=RUNTIME,
+        script:
+            "../workflow_scripts/evaluate_run.py"

@@ -4,6 +4,7 @@ One session-scoped run in a temporary working directory; the other tests read it
 config edits against it.
 """
 
+import json
 import re
 import shutil
 import subprocess
@@ -113,6 +114,16 @@ def test_models_record_what_produced_them(demo):
     assert {"rule", "params", "inputs", "code", "torch"} <= set(info)
 
 
+def test_btf_records_its_held_out_target_loss(demo):
+    """Every BTF model has a health record; on the demo BTF lowers the masked-LM loss on held-out target text, so
+    no btf_heldout guard fires (the evaluation would carry it into every stage of the variant)."""
+    records = [json.loads(p.read_text()) for p in sorted((demo / "results").glob("*/*/seed*/btf-*/health.json"))]
+    assert {(r["task"], r["corpus"]) for r in records} >= {("cls", "task"), ("conll", "task")}
+    for r in records:
+        assert r["heldout_texts"] > 0 and r["heldout_mlm_loss_after"] < r["heldout_mlm_loss_before"], r
+        assert r["guards"] == []
+
+
 def test_rerun_has_nothing_to_do(demo):
     assert dry_run_jobs(demo) == {}
 
@@ -128,7 +139,7 @@ def edited_config(demo, path: list, value) -> str:
 
 
 SELF_TRAINING = {"soft_label_step", "select_threshold", "target_threshold_curve", "hard_label_step",
-                 "evaluate_variant", "average_table", "variants_table", "paper_table", "figure2", "stage_times",
+                 "evaluate_cls", "evaluate_conll", "average_table", "variants_table", "paper_table", "figure2", "stage_times",
                  "selftrain_table", "all"}
 
 

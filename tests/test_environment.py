@@ -75,7 +75,7 @@ def test_the_job_environments():
     used = {env for env, _ in rule_envs().values()}
     assert used == {"../envs/data.yaml", "../envs/xlt.yaml"}  # every rule has one of them
     # the training and inference rules need torch: never the light environment
-    assert all(rule_envs()[r][0] == "../envs/xlt.yaml" for r in ("finetune_source", "evaluate_variant", "predict"))
+    assert all(rule_envs()[r][0] == "../envs/xlt.yaml" for r in ("finetune_source", "evaluate_cls", "evaluate_conll", "predict"))
 
 
 @pytest.mark.parametrize("env_file", ENVS, ids=lambda p: p.name)

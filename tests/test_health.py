@@ -208,3 +208,13 @@ def test_guard_line_reaches_the_terminal_when_stderr_is_the_job_log(tmp_path, ca
     assert "WARNING guard pseudo_labels: cls de-books seed1 task-vm.S1.H1-auto: all 2 pseudo labels are negative" in terminal
     assert "error: guard soft_fit: cls de-books seed1 task-vm.S1" in terminal
     assert "error: guard soft_fit" in (tmp_path / "job.log").read_text()
+
+
+def test_btf_guard_fires_when_the_held_out_target_loss_does_not_fall():
+    from xlt.health import check_btf_heldout
+
+    fired = check_btf_heldout(7.2, 7.4)
+    assert [g["check"] for g in fired] == ["btf_heldout"] and "7.200 -> 7.400" in fired[0]["message"]
+    assert check_btf_heldout(7.2, float("nan"))  # a diverged model is no adaptation either
+    assert check_btf_heldout(9.1, 6.3) == []
+    assert check_btf_heldout(None, None) == []  # nothing held out: nothing to check

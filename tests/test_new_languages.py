@@ -131,7 +131,7 @@ def test_two_new_target_languages_validate_and_dry_run(workdir):
             break
         jobs[fields[0]] = int(fields[1])
     targets = 2 + 2  # cls sw-books, ko-books; conll sw, ko
-    assert jobs["evaluate_variant"] == targets * 4
+    assert jobs["evaluate_cls"] + jobs["evaluate_conll"] == targets
     assert jobs["harvest_entity_sentences"] == 2 and jobs["sample_random_wikipedia"] == targets
     assert jobs["prepare_cls_unlabeled"] == 2  # the fallback pool of sw and ko (no unlabeled.review)
     assert "download_datasets_ner" not in jobs  # the ko test split is a local Parquet file

@@ -2,7 +2,7 @@
 
 Models are trained by the workflow's own scripts (finetune_source.py, soft_label_step.py, run with a stand-in
 snakemake object) on a tiny random BERT, in a results/ tree laid out as the workflow lays it out; the test
-sets are scored by evaluate_variant.py.
+sets are scored by evaluate_run.py.
 """
 
 import json
@@ -160,17 +160,24 @@ def run(tmp_path_factory):
             out["conll_file"] = conll_file
         mixed = run_dir / "st" / "task-vm.S1.mixed" / "model"
         disagreeing_voters(st, mixed)
-        code, log = run_script("evaluate_variant", tmp, input={"models": [str(ft), str(st), str(mixed)],
-                                                              "health": [str(st.parent / "health.json")],
-                                                              "test": test_file},
-                               params={"stages": ["finetune", "round1-soft", "mixed"], "kind": kind,
-                                       "health_stages": ["round1-soft"],
-                                       "max_length": MAX_LENGTH,
-                                       "runtime": {"inference_batch_size": 64},
-                                       "meta": {"task": task, "target": target, "variant": "full", "seed": 1}},
-                               output={"scores": str(run_dir / "variants" / "full.json")})
+        meta = {"task": task, "target": target, "seed": 1}
+        variants = [{"meta": {**meta, "variant": "full"}, "stages": ["finetune", "round1-soft", "mixed"],
+                     "models": [str(ft), str(st), str(mixed)], "health_stages": ["round1-soft"],
+                     "health": [str(st.parent / "health.json")]},
+                    {"meta": {**meta, "variant": "no_st"}, "stages": ["finetune"], "models": [str(ft)],
+                     "health_stages": [], "health": []}]
+        code, log = run_script("evaluate_run", tmp, input={"models": [str(ft), str(st), str(mixed)],
+                                                          "health": [str(st.parent / "health.json")],
+                                                          "test": test_file},
+                               params={"variants": variants, "kind": kind, "max_length": MAX_LENGTH,
+                                       "runtime": {"inference_batch_size": 64}},
+                               output={"scores": [str(run_dir / "variants" / "full.json"),
+                                                  str(run_dir / "variants" / "no_st.json")]})
         assert code == 0, log
         scores = json.loads((run_dir / "variants" / "full.json").read_text())
+        no_st = json.loads((run_dir / "variants" / "no_st.json").read_text())
+        assert [r["stage"] for r in no_st] == ["finetune", "final"] and no_st[0]["variant"] == "no_st"
+        assert no_st[0]["score"] == scores[0]["score"] and log.count(str(ft)) == 1  # a shared model: scored once
         out[kind] = {"ft": ft, "st": st, "mixed": mixed, "test": test, "scores": {r["model"]: r for r in scores}}
     return out
 
@@ -214,7 +221,7 @@ def test_predict_on_a_text_file_gives_the_labels_the_evaluation_scored(run, tmp_
         rows = read_rows(out)
         assert [r["line"] for r in rows] == list(range(1, 2 * len(gold), 2))
         labels = [CLS_LABELS.index(r["label"]) for r in rows]
-        # the evaluation's code path (evaluate_variant.py: predict_probs, then the argmax of the heads' mean)
+        # the evaluation's code path (evaluate_run.py: predict_probs, then the argmax of the heads' mean)
         probs = predict_probs(model, seq["test"], batch_size=64, max_length=MAX_LENGTH)
         assert labels == predicted_ids("sequence", probs).tolist()
         assert len(set(labels)) == 2  # both labels occur: the comparison can fail

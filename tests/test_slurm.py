@@ -42,7 +42,7 @@ FINETUNE_RUN = f"results/cls/{CLS_SOURCE}/seed{SEED}/ft-none"  # fine-tuning of 
 FINETUNE_MODEL = f"{FINETUNE_RUN}/model"
 FINETUNE_LOG = f"logs/finetune_source/cls-{CLS_SOURCE}-seed{SEED}-none.log"
 GPU_RULES = {"bilingual_task_fitting", "finetune_source", "soft_label_step", "hard_label_step", "select_threshold",
-             "target_threshold_curve", "evaluate_variant", "predict"}
+             "target_threshold_curve", "evaluate_cls", "evaluate_conll", "predict"}
 SUBMITTED = re.compile(r"Job (\d+) has been submitted with SLURM jobid (\d+)")
 JOB_BLOCK = re.compile(r"^(local)?rule (\w+):\n((?:[ \t]+.*\n)*?)[ \t]+jobid: (\d+)$", re.M)
 
@@ -114,14 +114,30 @@ def test_cluster_schedules_gpu_jobs(slurm):
     assert res.stdout.strip() == "0"
 
 
-def test_profile_requests_gpus_for_gpu_rules_only():
+def gpu_rules_planned(tmp_path) -> set[str]:
+    """The rules whose jobs declare gpu=1 in a dry run of the demo with a predict file (every GPU rule runs)."""
+    shutil.copy(ROOT / "config.yaml", tmp_path / "config.yaml")
+    (tmp_path / "news.txt").write_text("ein Satz\n", encoding="utf-8")
+    (tmp_path / "demo.yaml").write_text(yaml.safe_dump({**DEMO, "predict": {"conll": {"de": ["news.txt"]}}}))
+    res = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory",
+                          str(tmp_path), "-n", "--configfile", "demo.yaml"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-3000:]
+    gpu, rule = set(), None
+    for line in res.stdout.splitlines():
+        if re.match(r"^(local)?rule \w+:", line):
+            rule = line.split()[1].rstrip(":")
+        elif line.strip().startswith("resources:") and re.search(r"\bgpu=1\b", line):
+            gpu.add(rule)
+    return gpu
+
+
+def test_profile_requests_gpus_for_gpu_rules_only(tmp_path):
     """Every rule that declares gpu=1 asks SLURM for a GPU; no CPU rule does; partition/account are documented."""
     profile = yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text())
     assert profile["executor"] == "slurm" and profile["slurm-status-command"] == "squeue"
     assert profile["retries"] >= 1 and profile["rerun-incomplete"] is True
-    declared = set(re.findall(r"^rule (\w+):(?:\n    .*|\n)*?\n    resources:\n        gpu=1,",
-                              "".join(p.read_text() for p in (ROOT / "rules").glob("*.smk")), re.M))
-    assert declared == GPU_RULES
+    assert gpu_rules_planned(tmp_path) == GPU_RULES
     requests = profile["set-resources"]
     assert {rule for rule, res in requests.items() if res.get("gpu") or "gpu" in str(res.get("gres", ""))} == GPU_RULES
     for rule in GPU_RULES:

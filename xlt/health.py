@@ -30,7 +30,7 @@ ORACLE_FIELDS = {"sequence": "oracle_label", "token": "oracle_tags"}
 #: (the MSE of always predicting the teacher's mean).
 SOFT_MSE_RATIO = 0.9
 
-GUARD_CHECKS = ("soft_fit", "threshold_support", "threshold_fallback", "keep_classes", "pseudo_labels")
+GUARD_CHECKS = ("btf_heldout", "soft_fit", "threshold_support", "threshold_fallback", "keep_classes", "pseudo_labels")
 
 
 def entity_type(tag: str) -> str:
@@ -199,6 +199,17 @@ def guard(check: str, message: str) -> dict:
     if check not in GUARD_CHECKS:
         raise ValueError(f"unknown guard {check!r}")
     return {"check": check, "message": message}
+
+
+def check_btf_heldout(before: float | None, after: float | None) -> list[dict]:
+    """BTF did not lower the masked-LM loss on held-out target text: it did not adapt the encoder to the target
+    language (nothing to check when no text was held out)."""
+    if before is None or after is None:
+        return []
+    if not after < before:  # NaN fails too
+        return [guard("btf_heldout", f"the held-out target MLM loss did not fall ({before:.3f} -> {after:.3f}); "
+                                     "BTF did not adapt the encoder to the target text")]
+    return []
 
 
 def check_soft_fit(fit: dict) -> list[dict]:

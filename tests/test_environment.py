@@ -50,9 +50,9 @@ def conda_pins(env_file: Path) -> dict[str, str]:
 
 
 @functools.lru_cache(maxsize=None)
-def rule_envs() -> dict[str, tuple[str | None, str | None]]:
-    """rule -> (its conda env file relative to rules/, its script's path relative to rules/ or None), from the
-    workflow as Snakemake reads it (demo config: every rule is defined)."""
+def rule_envs() -> dict[str, tuple[str | None, str | None, bool]]:
+    """rule -> (its conda env file relative to rules/, its script's path relative to rules/ or None, whether it
+    declares gpu=1), from the workflow as Snakemake reads it (demo config: every rule is defined)."""
     from snakemake.api import SnakemakeApi
     from snakemake.settings.types import ConfigSettings, OutputSettings, ResourceSettings
 
@@ -62,7 +62,8 @@ def rule_envs() -> dict[str, tuple[str | None, str | None]]:
             wf = sm.workflow(resource_settings=ResourceSettings(cores=1), snakefile=ROOT / "Snakefile", workdir=ROOT,
                              config_settings=ConfigSettings(configfiles=[ROOT / "config.yaml",
                                                                          ROOT / "config/demo.yaml"]))
-            return {r.name: (r.conda_env, r.script) for r in wf._workflow.rules if r.name != "all"}
+            return {r.name: (r.conda_env, r.script, "gpu" in dict(r.resources)) for r in wf._workflow.rules
+                    if r.name != "all"}
     finally:
         if saved is None:
             os.environ.pop("PYTHONPATH", None)
@@ -72,7 +73,7 @@ def rule_envs() -> dict[str, tuple[str | None, str | None]]:
 
 def test_the_job_environments():
     assert [p.name for p in ENVS] == ["data.yaml", "xlt.yaml"]
-    used = {env for env, _ in rule_envs().values()}
+    used = {env for env, _, _ in rule_envs().values()}
     assert used == {"../envs/data.yaml", "../envs/xlt.yaml"}  # every rule has one of them
     # the training and inference rules need torch: never the light environment
     assert all(rule_envs()[r][0] == "../envs/xlt.yaml" for r in ("finetune_source", "evaluate_cls", "evaluate_conll", "predict"))
@@ -139,7 +140,7 @@ def test_pip_part_resolves_from_a_copied_env_file_and_holds_every_import(env_fil
     installed = {item["metadata"]["name"].lower().replace("_", "-")
                  for item in json.loads((tmp_path / "report.json").read_text())["install"]}
     dists = metadata.packages_distributions()
-    scripts = {(ROOT / "rules" / script).resolve() for env, script in rule_envs().values()
+    scripts = {(ROOT / "rules" / script).resolve() for env, script, _ in rule_envs().values()
                if env == f"../envs/{env_file.name}" and script}
     assert scripts
     missing = {}

@@ -121,15 +121,10 @@ def test_workstation_profile_gives_concurrent_jobs_distinct_devices(tmp_path):
 
 
 def rule_scripts() -> dict[str, tuple[str, bool]]:
-    """rule -> (its script's name, whether it declares gpu=1)."""
-    out = {}
-    for smk in (ROOT / "rules").glob("*.smk"):
-        for block in smk.read_text().split("\nrule ")[1:]:
-            name, head = block.split(":")[0].strip(), block.split("script:")[0]
-            if "script:" in block:
-                script = block.split("script:")[1].split('"')[1]
-                out[name] = (Path(script).stem, "gpu=1" in head)
-    return out
+    """rule -> (its script's name, whether it declares gpu=1), from the workflow as Snakemake reads it."""
+    from test_environment import rule_envs
+
+    return {rule: (Path(script).stem, gpu) for rule, (_, script, gpu) in rule_envs().items() if script}
 
 
 def test_workstation_profile_sets_the_threads_of_the_gpu_rules_only():
@@ -140,7 +135,7 @@ def test_workstation_profile_sets_the_threads_of_the_gpu_rules_only():
 
 def test_the_scripts_of_gpu_rules_and_only_those_pin_a_device():
     scripts = rule_scripts()
-    assert sum(gpu for _, gpu in scripts.values()) == 8
+    assert sum(gpu for _, gpu in scripts.values()) == 9  # evaluate_cls and evaluate_conll share evaluate_run.py
     for rule, (script, gpu) in scripts.items():
         text = (ROOT / "workflow_scripts" / f"{script}.py").read_text()
         assert ("pin_snakemake_job(snakemake)" in text) == gpu, rule

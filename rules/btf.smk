@@ -5,11 +5,11 @@
 rule bilingual_task_fitting:
     input:
         base=base_model(),
-        corpus=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/btf-{{corpus}}/balanced.jsonl",
-        heldout=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/btf-{{corpus}}/heldout.jsonl",
+        corpus=layout.btf_file(*layout.RUN, "{corpus}", "balanced.jsonl"),
+        heldout=layout.btf_file(*layout.RUN, "{corpus}", "heldout.jsonl"),
     output:
-        model=directory(f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/btf-{{corpus}}/model"),
-        health=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/btf-{{corpus}}/health.json",
+        model=directory(layout.btf_file(*layout.RUN, "{corpus}", "model")),
+        health=layout.btf_file(*layout.RUN, "{corpus}", "health.json"),
     log:
         "logs/bilingual_task_fitting/{task}-{target}-seed{seed}-{corpus}.log",
     benchmark:
@@ -24,6 +24,6 @@ rule bilingual_task_fitting:
         runtime=RUNTIME,
         guards=config["self_training"]["guards"],
         seed=seed_of,
-        checkpoints=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/btf-{{corpus}}/checkpoints",
+        checkpoints=layout.btf_file(*layout.RUN, "{corpus}", "checkpoints"),
     script:
         "../workflow_scripts/bilingual_task_fitting.py"

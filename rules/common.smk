@@ -5,6 +5,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import xlt.config as xlt_config
+import xlt.layout as layout
 from xlt.errors import UserError
 from xlt.failures import print_summary as print_failure_summary
 from xlt.runtime import RuntimeSettings
@@ -16,7 +17,7 @@ except UserError as err:
     sys.stderr.write(f"error: {err}\n")
     sys.exit(1)
 
-RESULTS = "results"
+RESULTS = layout.RESULTS
 # params.runtime of the training and inference jobs: how they run, not what they write (not a rerun trigger)
 RUNTIME = RuntimeSettings(
     inference_batch_size=config["self_training"]["inference_batch_size"],
@@ -68,7 +69,7 @@ def enabled_tasks():
 
 def run_dir(w):
     """results/<task>/<target>/seed<seed>: every model of one (task, target, seed)."""
-    return f"{RESULTS}/{w.task}/{w.target}/seed{w.seed}"
+    return layout.run_dir(w.task, w.target, w.seed)
 
 
 # ---------------------------------------------------------------- data files
@@ -185,29 +186,35 @@ def base_model():
 def btf_model(task, target, seed, btf):
     if btf == "none":
         return base_model()
-    return f"{RESULTS}/{task}/{target}/seed{seed}/btf-{btf}/model"
+    return layout.btf_file(task, target, seed, btf, "model")
 
 
 def chain_dir(w, chain):
-    return f"{run_dir(w)}/st/{chain.name}"
+    return layout.chain_dir(w.task, w.target, w.seed, chain.name)
 
 
-def finetune_dir(w, btf):
-    """results/<task>/<target>/seed<k>/ft-<btf>. Fine-tuning the plain base model (btf-none) reads only the
+def step_file(w, chain, what):
+    """A file of a self-training step (xlt.layout.STEP_FILES: model, health, alpha, source_keep, ...)."""
+    return layout.step_file(w.task, w.target, w.seed, chain.name, what)
+
+
+def finetune_model(w, btf):
+    """results/<task>/<target>/seed<k>/ft-<btf>/model. Fine-tuning the plain base model (btf-none) reads only the
     English data, so it runs once per source domain and seed, shared by every target: its <target> is the
     source's (``en-books`` for CLS, ``en`` for CoNLL)."""
-    if btf != "none":
-        return f"{run_dir(w)}/ft-{btf}"
-    _, domain = xlt_config.split_target(w.task, w.target)
-    source = task_cfg(w.task)["source_language"]
-    return f"{RESULTS}/{w.task}/{source if domain is None else f'{source}-{domain}'}/seed{w.seed}/ft-none"
+    target = w.target
+    if btf == "none":
+        _, domain = xlt_config.split_target(w.task, w.target)
+        source = task_cfg(w.task)["source_language"]
+        target = source if domain is None else f"{source}-{domain}"
+    return layout.finetune_file(w.task, target, w.seed, btf, "model")
 
 
 def model_of_chain(w, chain):
     """The model a chain ends in: the fine-tuned model for a bare root, else the chain's last student."""
     if not chain.steps:
-        return f"{finetune_dir(w, chain.btf)}/model"
-    return f"{chain_dir(w, chain)}/model"
+        return finetune_model(w, chain.btf)
+    return step_file(w, chain, "model")
 
 
 def variant_chain_of(task, variant):
@@ -244,7 +251,7 @@ def variant_stage_models(task, target, seed, variant):
 
 def variant_scores(task, variants):
     return [
-        f"{RESULTS}/{task}/{target}/seed{seed}/variants/{variant}.json"
+        layout.variant_scores(task, target, seed, variant)
         for target in targets(task)
         for seed in config["seeds"]
         for variant in variants
@@ -267,11 +274,11 @@ def figure2_inputs():
     chain = variant_chain_of(fig["task"], fig["variant"])
     hard = next(c for c in chain_prefixes(chain) if c.last.kind == "hard" and c.last.round == fig["round"])
     w = SimpleNamespace(task=fig["task"], target=fig["target"], seed=config["seeds"][0])
-    d = f"{chain_dir(w, hard.parent())}/threshold"
+    soft = hard.parent()
     return {
-        "source_curves": f"{d}/curve_source.tsv",
-        "target_curves": f"{d}/curve_target.tsv",
-        "alphas": f"{d}/alpha.json",
+        "source_curves": step_file(w, soft, "curve_source"),
+        "target_curves": step_file(w, soft, "curve_target"),
+        "alphas": step_file(w, soft, "alpha"),
     }
 
 
@@ -400,13 +407,16 @@ def chain_voters(w):
 def previous_source_keep(w):
     """The English keep-mask of the last earlier round that chose a threshold (none in round 1)."""
     prev = previous_threshold_chain(parse_chain(w.chain))
-    return [] if prev is None else f"{chain_dir(w, prev)}/threshold/source_keep.json"
+    return [] if prev is None else step_file(w, prev, "source_keep")
 
 
 def hard_step_inputs(w):
     soft = parse_chain(w.chain).parent()
-    d = chain_dir(w, soft)
-    return {"student": f"{d}/model", "alpha": f"{d}/threshold/alpha.json", "keep": f"{d}/threshold/source_keep.json"}
+    return {
+        "student": step_file(w, soft, "model"),
+        "alpha": step_file(w, soft, "alpha"),
+        "keep": step_file(w, soft, "source_keep"),
+    }
 
 
 def fixed_threshold(w):
@@ -417,14 +427,13 @@ def fixed_threshold(w):
 
 def step_health_file(w, chain):
     """The health record of a self-training step: health.json (soft) or pseudo_labels.json (hard)."""
-    d = chain_dir(w, chain)
-    return f"{d}/health.json" if chain.last.kind == "soft" else f"{d}/pseudo_labels.json"
+    return step_file(w, chain, "health" if chain.last.kind == "soft" else "pseudo_labels")
 
 
 def variant_health(w):
     """Health records of a variant's BTF (when it has one) and of every self-training step, in training order."""
     chain = variant_chain_of(w.task, w.variant)
-    btf = [f"{run_dir(w)}/btf-{chain.btf}/health.json"] if chain.btf != "none" else []
+    btf = [layout.btf_file(w.task, w.target, w.seed, chain.btf, "health.json")] if chain.btf != "none" else []
     return btf + [step_health_file(w, c) for c in chain_prefixes(chain)]
 
 
@@ -457,8 +466,8 @@ def selftrain_entries(w):
                     e["variants"].append(variant)
                     e["files"]["health" if c.last.kind == "soft" else "pseudo"] = step_health_file(run, c)
                     if c.last.kind == "soft" and i + 1 < len(chain.steps) and chain.steps[i + 1].kind == "hard":
-                        e["files"]["alpha"] = f"{chain_dir(run, c)}/threshold/alpha.json"
-                        e["files"]["keep"] = f"{chain_dir(run, c)}/threshold/source_keep.json"
+                        e["files"]["alpha"] = step_file(run, c, "alpha")
+                        e["files"]["keep"] = step_file(run, c, "source_keep")
     return list(entries.values())
 
 

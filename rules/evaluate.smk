@@ -13,9 +13,7 @@ for _task in ("cls", "conll"):
             health=run_health,
             test=target_test,
         output:
-            scores=[
-                f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/variants/{v}.json" for v in task_cfg(_task)["variants"]
-            ],
+            scores=[layout.variant_scores(*layout.RUN, v) for v in task_cfg(_task)["variants"]],
         log:
             f"logs/evaluate_{_task}/{{task}}-{{target}}-seed{{seed}}.log",
         benchmark:

@@ -7,7 +7,7 @@ rule finetune_source:
         train=source_train,
         dev=source_dev,
     output:
-        model=directory(f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/ft-{{btf}}/model"),
+        model=directory(layout.finetune_file(*layout.RUN, "{btf}", "model")),
     log:
         "logs/finetune_source/{task}-{target}-seed{seed}-{btf}.log",
     benchmark:
@@ -22,6 +22,6 @@ rule finetune_source:
         hp=finetune_hp,
         runtime=RUNTIME,
         seed=seed_of,
-        checkpoints=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/ft-{{btf}}/checkpoints",
+        checkpoints=layout.finetune_file(*layout.RUN, "{btf}", "checkpoints"),
     script:
         "../workflow_scripts/finetune_source.py"

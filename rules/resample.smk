@@ -6,8 +6,8 @@ rule balance_languages:
         source=source_train,
         target=btf_target_corpus,
     output:
-        corpus=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/btf-{{corpus}}/balanced.jsonl",
-        heldout=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/btf-{{corpus}}/heldout.jsonl",
+        corpus=layout.btf_file(*layout.RUN, "{corpus}", "balanced.jsonl"),
+        heldout=layout.btf_file(*layout.RUN, "{corpus}", "heldout.jsonl"),
     log:
         "logs/balance_languages/{task}-{target}-seed{seed}-{corpus}.log",
     benchmark:

@@ -15,14 +15,14 @@ rule soft_label_step:
         student_init=student_init_model,
         corpus=task_corpus,
     output:
-        model=directory(f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/model"),
-        health=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/health.json",
+        model=directory(layout.step_pattern("model")),
+        health=layout.step_pattern("health"),
     log:
         "logs/soft_label_step/{task}-{target}-seed{seed}-{chain}.log",
     benchmark:
         f"{RESULTS}/benchmarks/soft_label_step/{{task}}-{{target}}-seed{{seed}}-{{chain}}.tsv"
     wildcard_constraints:
-        chain=r"[a-z]+-[a-z]+(\.[SH][0-9]+(-[a-z0-9.]+)?)*\.S[0-9]+",
+        chain=layout.SOFT_CHAIN,
     conda:
         ENV
     resources:
@@ -36,27 +36,27 @@ rule soft_label_step:
         runtime=RUNTIME,
         guards=config["self_training"]["guards"],
         seed=seed_of,
-        checkpoints=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/checkpoints",
+        checkpoints=layout.step_pattern("checkpoints"),
     script:
         "../workflow_scripts/soft_label_step.py"
 
 
 rule select_threshold:
     input:
-        student=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/model",
+        student=layout.step_pattern("model"),
         teacher=teacher_model,
         source=source_train,
         previous_keep=previous_source_keep,
     output:
-        alpha=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/threshold/alpha.json",
-        curve=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/threshold/curve_source.tsv",
-        keep=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/threshold/source_keep.json",
+        alpha=layout.step_pattern("alpha"),
+        curve=layout.step_pattern("curve_source"),
+        keep=layout.step_pattern("source_keep"),
     log:
         "logs/select_threshold/{task}-{target}-seed{seed}-{chain}.log",
     benchmark:
         f"{RESULTS}/benchmarks/select_threshold/{{task}}-{{target}}-seed{{seed}}-{{chain}}.tsv"
     wildcard_constraints:
-        chain=r"[a-z]+-[a-z]+(\.[SH][0-9]+(-[a-z0-9.]+)?)*\.S[0-9]+",
+        chain=layout.SOFT_CHAIN,
     conda:
         ENV
     resources:
@@ -80,16 +80,16 @@ rule select_threshold:
 
 rule target_threshold_curve:
     input:
-        student=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/model",
+        student=layout.step_pattern("model"),
         test=target_test,
     output:
-        curve=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/threshold/curve_target.tsv",
+        curve=layout.step_pattern("curve_target"),
     log:
         "logs/target_threshold_curve/{task}-{target}-seed{seed}-{chain}.log",
     benchmark:
         f"{RESULTS}/benchmarks/target_threshold_curve/{{task}}-{{target}}-seed{{seed}}-{{chain}}.tsv"
     wildcard_constraints:
-        chain=r"[a-z]+-[a-z]+(\.[SH][0-9]+(-[a-z0-9.]+)?)*\.S[0-9]+",
+        chain=layout.SOFT_CHAIN,
     conda:
         ENV
     resources:
@@ -112,14 +112,14 @@ rule hard_label_step:
         source=source_train,
         corpus=task_corpus,
     output:
-        model=directory(f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/model"),
-        pseudo=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/pseudo_labels.json",
+        model=directory(layout.step_pattern("model")),
+        pseudo=layout.step_pattern("pseudo_labels"),
     log:
         "logs/hard_label_step/{task}-{target}-seed{seed}-{chain}.log",
     benchmark:
         f"{RESULTS}/benchmarks/hard_label_step/{{task}}-{{target}}-seed{{seed}}-{{chain}}.tsv"
     wildcard_constraints:
-        chain=r"[a-z]+-[a-z]+(\.[SH][0-9]+(-[a-z0-9.]+)?)*\.H[0-9]+-[a-z0-9.]+",
+        chain=layout.HARD_CHAIN,
     conda:
         ENV
     resources:
@@ -134,6 +134,6 @@ rule hard_label_step:
         guards=config["self_training"]["guards"],
         runtime=RUNTIME,
         seed=seed_of,
-        checkpoints=f"{RESULTS}/{{task}}/{{target}}/seed{{seed}}/st/{{chain}}/checkpoints",
+        checkpoints=layout.step_pattern("checkpoints"),
     script:
         "../workflow_scripts/hard_label_step.py"

@@ -13,7 +13,7 @@ Chain grammar (one folder name, no slashes)::
     step  := "S" round | "H" round "-" threshold
     threshold := "auto" | "t" number
 
-The functions here are pure: the Snakemake rules turn chains into paths and back.
+The functions here are pure; :mod:`xlt.layout` turns chains into paths and wildcard patterns.
 """
 
 from __future__ import annotations
@@ -25,9 +25,13 @@ from xlt.errors import UserError
 from xlt.selftrain import parse_schedule
 
 BTF_KINDS = ("task", "random", "none")
-ROOT_RE = re.compile(r"^(task|random|none)-(vm|plain)$")
-SOFT_RE = re.compile(r"^S(\d+)$")
-HARD_RE = re.compile(r"^H(\d+)-(auto|t\d+(?:\.\d+)?)$")
+# The grammar's pieces as regular expressions (also the rules' wildcard constraints: xlt.layout).
+ROOT_PATTERN = r"(task|random|none)-(vm|plain)"
+SOFT_STEP_PATTERN = r"S([0-9]+)"
+HARD_STEP_PATTERN = r"H([0-9]+)-(auto|t[0-9]+(?:\.[0-9]+)?)"
+ROOT_RE = re.compile(rf"^{ROOT_PATTERN}$")
+SOFT_RE = re.compile(rf"^{SOFT_STEP_PATTERN}$")
+HARD_RE = re.compile(rf"^{HARD_STEP_PATTERN}$")
 
 
 @dataclass(frozen=True)

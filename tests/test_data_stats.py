@@ -254,5 +254,6 @@ def test_workflow_scripts_prepare_splits_and_stats_and_report_bad_input_in_one_l
     assert len(table[1]["sha256"].split(";")) == 3
 
     assert not (out / "bad.conll.jsonl").exists()
-    errors = [line for line in (tmp_path / "logs" / "prepare_conll_bad.conll.log").read_text().splitlines() if line]
+    log = (tmp_path / "logs" / "prepare_conll_bad.conll.log").read_text().splitlines()
+    errors = [line for line in log if line.startswith("error:") or "Traceback" in line]
     assert errors == [f"error: {Path('raw') / 'bad.conll'}:3: 4 columns, expected 3 like line 1 ('word ... tag')"]

@@ -8,17 +8,12 @@ the input files in order. ``input``: the raw files (declared so that Snakemake t
 and the source training file differ in entity types gets one warning line (log and terminal).
 """
 
-import sys
 
-sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+from xlt.data.stats import entity_type_mismatches, stats_rows, write_stats_tsv
+from xlt.errors import UserError, exit_on_user_error, warn
+from xlt.runtime import start
 
-import logging  # noqa: E402
-
-from xlt.data.stats import entity_type_mismatches, stats_rows, write_stats_tsv  # noqa: E402
-from xlt.errors import UserError, exit_on_user_error, warn  # noqa: E402
-
-logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-log = logging.getLogger("data_stats")
+log = start(snakemake, "data_stats")  # noqa: F821
 
 
 @exit_on_user_error

@@ -1,16 +1,11 @@
 """Snakemake script: download one dataset archive (rules/download.smk), log its size and digests."""
 
-import sys
 
-sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+from xlt.data.download import check_digest, download
+from xlt.errors import UserError, exit_on_user_error
+from xlt.runtime import start
 
-import logging  # noqa: E402
-
-from xlt.data.download import check_digest, download  # noqa: E402
-from xlt.errors import UserError, exit_on_user_error  # noqa: E402
-
-logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-log = logging.getLogger("download_dataset")
+log = start(snakemake, "download_dataset")  # noqa: F821
 
 
 @exit_on_user_error

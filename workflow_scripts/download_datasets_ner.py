@@ -1,17 +1,12 @@
 """Snakemake script: one NER split of a Hugging Face dataset (data.conll.files.<lang>.hub, e.g. WikiANN or
 XTREME PAN-X) fetched with ``datasets.load_dataset`` and written as Parquet (rules/download.smk)."""
 
-import sys
 
-sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+from xlt.data.hf import download_hub_split
+from xlt.errors import exit_on_user_error
+from xlt.runtime import start
 
-import logging  # noqa: E402
-
-from xlt.data.hf import download_hub_split  # noqa: E402
-from xlt.errors import exit_on_user_error  # noqa: E402
-
-logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-log = logging.getLogger("download_datasets_ner")
+log = start(snakemake, "download_datasets_ner")  # noqa: F821
 
 
 @exit_on_user_error

@@ -5,11 +5,11 @@ params.max_entities; output.entities: TSV surface, type, frequency (most frequen
 """
 
 import logging
-import sys
 
 from xlt.errors import exit_on_user_error
 from xlt.io import read_jsonl
 from xlt.wiki.entities import extract_entities, write_entities_tsv
+from xlt.runtime import start
 
 
 @exit_on_user_error
@@ -30,6 +30,5 @@ def main(smk) -> None:
 
 
 if "snakemake" in globals():
-    sys.stderr = open(snakemake.log[0], "w")  # noqa: F821
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    start(snakemake, "extract_entities")  # noqa: F821
     main(snakemake)  # noqa: F821

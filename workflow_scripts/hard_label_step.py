@@ -4,8 +4,6 @@ with cross-entropy (Eq. 2). pseudo_labels.json is the step's health record: pseu
 English kept per class, oracle agreement where the target texts carry gold labels, and every guard that
 concerns this step (those of its threshold and keep-mask included)."""
 
-import numpy as np
-
 from xlt.errors import UserError, exit_on_user_error
 from xlt.gpus import pin_snakemake_job
 from xlt.health import check_pseudo_labels, oracle_accuracy, oracle_fields, pseudo_label_counts

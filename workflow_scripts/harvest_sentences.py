@@ -12,7 +12,6 @@ terminal.
 """
 
 import logging
-import sys
 
 from xlt.errors import exit_on_user_error, warn
 from xlt.io import write_jsonl
@@ -24,6 +23,7 @@ from xlt.wiki.harvest import (
     write_stats_tsv,
 )
 from xlt.wiki.mapping import read_titles_tsv
+from xlt.runtime import start
 
 log = logging.getLogger("harvest_sentences")
 
@@ -66,6 +66,5 @@ def main(smk) -> None:
 
 
 if "snakemake" in globals():
-    sys.stderr = open(snakemake.log[0], "w")  # noqa: F821
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    start(snakemake, "harvest_sentences")  # noqa: F821
     main(snakemake)  # noqa: F821

@@ -6,18 +6,14 @@ Params: ``out_root``, ``seed``, ``cls_languages``, ``cls_domains``, ``cls_sizes`
 output list differs is reported instead of leaving files Snakemake does not know about.
 """
 
-import sys
 
-sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1, encoding="utf-8")  # noqa: F821
+import os
 
-import logging  # noqa: E402
-import os  # noqa: E402
+from xlt.errors import UserError, exit_on_user_error
+from xlt.synthetic import make_synthetic_benchmark, synthetic_files
+from xlt.runtime import start
 
-from xlt.errors import UserError, exit_on_user_error  # noqa: E402
-from xlt.synthetic import make_synthetic_benchmark, synthetic_files  # noqa: E402
-
-logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", force=True)
-log = logging.getLogger("make_synthetic_data")
+log = start(snakemake, "make_synthetic_data")  # noqa: F821
 
 
 @exit_on_user_error

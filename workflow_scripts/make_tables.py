@@ -5,10 +5,10 @@ output: one named output per table name; log[0]: the log.
 """
 
 import logging
-import sys
 
 from xlt.errors import UserError, exit_on_user_error
 from xlt.report import build_table, load_results, write_table
+from xlt.runtime import start
 
 
 def make_tables(results, tables: dict, outputs: dict) -> None:
@@ -31,6 +31,5 @@ def main(smk) -> None:
 
 
 if "snakemake" in globals():
-    sys.stderr = open(snakemake.log[0], "w")  # noqa: F821
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    start(snakemake, "make_tables")  # noqa: F821
     main(snakemake)  # noqa: F821

@@ -9,12 +9,12 @@ unmapped, malformed langlinks rows skipped, input files cut off, ...), read by t
 """
 
 import logging
-import sys
 
 from xlt.errors import exit_on_user_error
 from xlt.wiki.entities import read_entities_tsv
 from xlt.wiki.harvest import write_stats_tsv
 from xlt.wiki.mapping import join_mapping_config, map_entities, write_titles_tsv
+from xlt.runtime import start
 
 
 @exit_on_user_error
@@ -30,6 +30,5 @@ def main(smk) -> None:
 
 
 if "snakemake" in globals():
-    sys.stderr = open(snakemake.log[0], "w")  # noqa: F821
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    start(snakemake, "map_entity_titles")  # noqa: F821
     main(snakemake)  # noqa: F821

@@ -6,12 +6,12 @@ params.target_label (optional panel titles); output.png; log[0]: the log.
 """
 
 import logging
-import sys
 
 from xlt.errors import UserError, exit_on_user_error
 from xlt.io import read_json
 from xlt.plots import plot_threshold_curves
 from xlt.report import read_curve
+from xlt.runtime import start
 
 
 def plot_thresholds(
@@ -42,6 +42,5 @@ def main(smk) -> None:
 
 
 if "snakemake" in globals():
-    sys.stderr = open(snakemake.log[0], "w")  # noqa: F821
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    start(snakemake, "plot_thresholds")  # noqa: F821
     main(snakemake)  # noqa: F821

@@ -12,18 +12,13 @@ the ``test.review`` beside each train file.
 ``output.info`` records what was read, dropped and sampled, with the inputs' SHA-256.
 """
 
-import sys
 
-sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+from xlt.data.cls import fallback_exclusions, is_fallback_pool, load_cls_split, sample_unlabeled
+from xlt.errors import UserError, exit_on_user_error
+from xlt.io import provenance, sha256_file, write_json, write_jsonl
+from xlt.runtime import start
 
-import logging  # noqa: E402
-
-from xlt.data.cls import fallback_exclusions, is_fallback_pool, load_cls_split, sample_unlabeled  # noqa: E402
-from xlt.errors import UserError, exit_on_user_error  # noqa: E402
-from xlt.io import provenance, sha256_file, write_json, write_jsonl  # noqa: E402
-
-logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-log = logging.getLogger("prepare_cls")
+log = start(snakemake, "prepare_cls")  # noqa: F821
 
 
 @exit_on_user_error

@@ -7,18 +7,13 @@ configured language, which a PAN-X ``lang:`` prefix must match;
 tag scheme, sentence and ``-DOCSTART-`` counts, repaired tags, entities by type, the input's SHA-256.
 """
 
-import sys
 
-sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+from xlt.data.conll import read_ner_file
+from xlt.errors import exit_on_user_error
+from xlt.io import provenance, sha256_file, write_json, write_jsonl
+from xlt.runtime import start
 
-import logging  # noqa: E402
-
-from xlt.data.conll import read_ner_file  # noqa: E402
-from xlt.errors import exit_on_user_error  # noqa: E402
-from xlt.io import provenance, sha256_file, write_json, write_jsonl  # noqa: E402
-
-logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-log = logging.getLogger("prepare_conll")
+log = start(snakemake, "prepare_conll")  # noqa: F821
 
 
 @exit_on_user_error

@@ -9,11 +9,11 @@ requested, or dumps cut off: one warning line on the terminal.
 """
 
 import logging
-import sys
 
 from xlt.errors import UserError, exit_on_user_error, warn
 from xlt.io import write_jsonl
 from xlt.wiki.harvest import check_corpus_size, sample_random_sentences
+from xlt.runtime import start
 
 log = logging.getLogger("sample_random_sentences")
 
@@ -53,6 +53,5 @@ def main(smk) -> None:
 
 
 if "snakemake" in globals():
-    sys.stderr = open(snakemake.log[0], "w")  # noqa: F821
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    start(snakemake, "sample_random_sentences")  # noqa: F821
     main(snakemake)  # noqa: F821

@@ -1,16 +1,11 @@
 """Snakemake script: write the archive members ``params.members`` of ``input[0]`` to ``output`` (same order)."""
 
-import sys
 
-sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+from xlt.data.download import extract_members
+from xlt.errors import exit_on_user_error
+from xlt.runtime import start
 
-import logging  # noqa: E402
-
-from xlt.data.download import extract_members  # noqa: E402
-from xlt.errors import exit_on_user_error  # noqa: E402
-
-logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-log = logging.getLogger("unpack_archive")
+log = start(snakemake, "unpack_archive")  # noqa: F821
 
 
 @exit_on_user_error

@@ -411,7 +411,7 @@ def model_card(meta: dict, chain: list[tuple[str, dict]], scores: list[dict], ex
 
 def export_model(model_dir, out_dir, *, scores=None, force: bool = False) -> dict:
     """Write ``out_dir`` (see the module doc); returns ``{"architecture", "style", "max_difference", ...}``."""
-    from xlt.models.classifier import classifier_meta, load_classifier
+    from xlt.models.classifier import load_classifier
     from xlt.predict import DEFAULT_MAX_LENGTH, model_info
 
     model_dir, out_dir = Path(model_dir), Path(out_dir)

@@ -85,7 +85,8 @@ def start(snakemake, name: str) -> logging.Logger:
     if "torch" in sys.modules:  # only scripts that train or predict pay for importing torch
         sys.modules["torch"].set_num_threads(threads)
     log = logging.getLogger(name)
-    log.info("rule %s, wildcards %s, threads %d", getattr(snakemake, "rule", name), dict(snakemake.wildcards), threads)
+    log.info("rule %s, wildcards %s, threads %d", getattr(snakemake, "rule", name),
+             dict(getattr(snakemake, "wildcards", None) or {}), threads)
     return log
 
 

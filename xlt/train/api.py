@@ -368,16 +368,17 @@ def predict_probs(model_dir, examples: Sequence[dict], *, batch_size: int = 64, 
 
 def _dev_evaluator(tokenizer, dev_examples, kind: str, labels: list[str], batch_size: int, max_length: int,
                    device: torch.device):
-    """Dev accuracy (sequence) or seqeval entity F1 (token) of the ensemble's argmax."""
+    """Dev accuracy (sequence) or seqeval entity F1 (token) of the ensemble's argmax: the test metric
+    (:func:`xlt.metrics.evaluate`) on the dev set."""
+    from xlt.metrics import evaluate as metric
+
     if kind == "sequence":
-        gold = _sequence_labels(dev_examples, len(labels), "dev_examples")
+        gold = _sequence_labels(dev_examples, len(labels), "dev_examples").tolist()
 
         def evaluate(model):
             probs = _predict(model, tokenizer, dev_examples, batch_size, max_length, device)
-            return float((probs.mean(axis=0).argmax(-1) == gold).mean())
+            return metric("sequence", probs.mean(axis=0).argmax(-1).tolist(), gold)["score"]
         return evaluate
-
-    from seqeval.metrics import f1_score
 
     _sentences(dev_examples, "dev_examples")
     gold_tags = [list(ex["tags"]) for ex in dev_examples]
@@ -385,7 +386,7 @@ def _dev_evaluator(tokenizer, dev_examples, kind: str, labels: list[str], batch_
     def evaluate(model):
         probs = _predict(model, tokenizer, dev_examples, batch_size, max_length, device)
         pred = [[labels[j] for j in p.mean(axis=0).argmax(-1)] for p in probs]
-        return float(f1_score(gold_tags, pred))
+        return metric("token", pred, gold_tags)["score"]
     return evaluate
 
 

@@ -241,6 +241,16 @@ def read_conll(path, encoding: str = "auto", scheme: str = "auto",
         raise UserError(f"{path}: no sentences (empty split; expected 'word ... tag' lines separated by blank lines)")
     prefix = strip_language_prefixes(path, sentences, language)
 
+    return split_records(path, sentences, scheme=scheme, encoding=used_encoding, columns=columns,
+                         docstarts=docstarts, prefix=prefix)
+
+
+def split_records(path, sentences, *, scheme: str, encoding: str, columns, docstarts: int,
+                  prefix: str | None) -> tuple[list[dict], dict]:
+    """Sentences ``(tokens, tags, lines)`` as IOB2 records, and the split's ``info`` (see :func:`read_conll`).
+
+    ``scheme`` ``"auto"`` is detected; IOB1 tags are converted, ``I-`` slips in an IOB2 split repaired to ``B-``
+    (the first :data:`MAX_WARNINGS` of them logged with ``file:line``). Shared by every NER reader."""
     file_scheme = detect_scheme(sentences) if scheme == "auto" else scheme
     records, converted, repaired = [], 0, 0
     for sent_tokens, sent_tags, sent_lines in sentences:
@@ -264,7 +274,7 @@ def read_conll(path, encoding: str = "auto", scheme: str = "auto",
 
     info = {
         "path": str(path),
-        "encoding": used_encoding,
+        "encoding": encoding,
         "scheme": file_scheme,
         "columns": columns,
         "sentences": len(records),

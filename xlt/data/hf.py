@@ -13,14 +13,11 @@ present, must name the configured language on every row. Errors name ``file:row`
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
-from xlt.data.conll import _TAG, ENTITY_TYPES, _same_language, count_entities, detect_scheme, strip_language_prefixes
-from xlt.data.conll import to_iob2
+from xlt.data.conll import _TAG, ENTITY_TYPES, _same_language, split_records, strip_language_prefixes
 from xlt.errors import UserError
 
-log = logging.getLogger(__name__)
 
 SUFFIXES = (".parquet", ".arrow")
 TAG_COLUMNS = ("ner_tags", "tags")
@@ -108,32 +105,8 @@ def read_datasets_ner(path, language: str | None = None) -> tuple[list[dict], di
     if not sentences:
         raise UserError(f"{path}: no sentences (empty split)")
     prefix = strip_language_prefixes(path, sentences, language)
-    scheme = detect_scheme(sentences)
-    records, converted, repaired = [], 0, 0
-    for tokens, tags, _ in sentences:
-        iob2, changed = to_iob2(tags)
-        if scheme == "iob1":
-            converted += len(changed)
-        else:
-            repaired += len(changed)
-        records.append({"tokens": tokens, "tags": iob2})
-    if repaired:
-        log.warning("%s: %d I- tags opening an entity in an IOB2 split read as B-", path, repaired)
-    info = {
-        "path": str(path),
-        "encoding": path.suffix.lower()[1:],
-        "scheme": scheme,
-        "columns": columns,
-        "sentences": len(records),
-        "docstarts": 0,
-        "sentences_with_docstart": len(records),
-        "tokens": sum(len(r["tokens"]) for r in records),
-        "converted": converted,
-        "repaired": repaired,
-        "entities": count_entities(records),
-        "language_prefix": prefix,
-    }
-    return records, info
+    return split_records(path, sentences, scheme="auto", encoding=path.suffix.lower()[1:], columns=columns,
+                         docstarts=0, prefix=prefix)
 
 
 def download_hub_split(path: str, name: str | None, split: str, out, revision: str | None = None) -> int:

@@ -25,13 +25,9 @@ def _module_file(root: Path, dotted: str) -> Path | None:
 
 
 def _package_of(root: Path, path: Path) -> str:
-    rel = path.relative_to(root).with_suffix("")
-    parts = list(rel.parts)
-    if parts[-1] == "__init__":
-        parts = parts[:-1]
-    else:
-        parts = parts[:-1]
-    return ".".join(parts)
+    """The package a module file belongs to (for ``xlt/train/__init__.py`` and ``xlt/train/api.py``: xlt.train),
+    against which its relative imports resolve."""
+    return ".".join(path.relative_to(root).parent.parts)
 
 
 def _imported_modules(root: Path, path: Path) -> set[str]:

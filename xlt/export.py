@@ -30,10 +30,11 @@ from pathlib import Path
 
 from xlt.errors import UserError
 from xlt.io import atomic_path, read_json
+from xlt.models.files import ARTIFACT_FILE
 
 log = logging.getLogger(__name__)
 
-ARTIFACT = "xlt_artifact.json"
+ARTIFACT = ARTIFACT_FILE
 REMOTE_FILE = "modeling_xlt.py"
 TOLERANCE = 1e-4
 TASK_NAMES = {"sequence": "text-classification", "token": "token-classification"}

@@ -10,6 +10,7 @@ exception. This module reads Snakemake's run log, finds each failed job's log an
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 ERROR_BLOCK = re.compile(r"^Error in rule (?P<rule>[\w.-]+):\s*$")
@@ -88,8 +89,6 @@ def summary(run_log_path, workdir=".") -> list[str]:
 
 def print_summary(run_logs, workdir=".") -> None:
     """For ``onerror:``: print :func:`summary` of Snakemake's run log(s) to stderr."""
-    import sys
-
     for path in [run_logs] if isinstance(run_logs, (str, Path)) else list(run_logs or []):
         for line in summary(path, workdir):
             print(line, file=sys.stderr)

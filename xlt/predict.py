@@ -34,6 +34,7 @@ from typing import Callable
 
 from xlt.errors import UserError
 from xlt.io import atomic_path, read_json
+from xlt.models.files import ARTIFACT_FILE
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def model_info(model_dir) -> dict:
 
 def trained_max_length(model_dir) -> int | None:
     """The ``max_length`` (sub-tokens) the model was trained and evaluated with (``xlt_artifact.json``)."""
-    artifact = Path(model_dir) / "xlt_artifact.json"
+    artifact = Path(model_dir) / ARTIFACT_FILE
     if not artifact.is_file():
         return None
     params = read_json(artifact).get("params") or {}

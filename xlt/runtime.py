@@ -14,8 +14,8 @@ from pathlib import Path
 
 from xlt.errors import UserError, to_terminal
 from xlt.io import provenance, read_jsonl, write_json
+from xlt.models.files import ARTIFACT_FILE
 
-ARTIFACT_FILE = "xlt_artifact.json"
 TOKEN_CACHE = ".xlt-cache/tokenized"  # relative to the working directory of the workflow
 
 

@@ -9,7 +9,7 @@ from typing import Iterator
 
 from xlt.errors import UserError
 
-ARTIFACT_FILE = "xlt_artifact.json"  # = xlt.runtime.ARTIFACT_FILE (not imported: xlt.runtime is for scripts)
+ARTIFACT_FILE = "xlt_artifact.json"  # what produced a model folder (written by xlt.runtime.record_artifact)
 
 
 def _unreadable_errors() -> tuple[type[BaseException], ...]:

@@ -9,6 +9,7 @@ import xlt.layout as layout
 from xlt.errors import UserError
 from xlt.failures import print_summary as print_failure_summary
 from xlt.runtime import RuntimeSettings
+from xlt.wiki.mapping import api_runtime
 from xlt.plan import Chain, chain_prefixes, parse_chain, previous_threshold_chain, variant_chain
 
 try:
@@ -24,6 +25,11 @@ RUNTIME = RuntimeSettings(
     checkpoint_every=config["self_training"]["checkpoint_every"],
     gradient_accumulation_steps=config["training"]["gradient_accumulation_steps"],
     log_to=config["training"]["log_to"],
+)
+# params.runtime of the Wikipedia jobs: the API's contact, rate limit and cache, the progress interval
+WIKI_RUNTIME = RuntimeSettings(
+    api=api_runtime(config["wikipedia"]),
+    progress_seconds=config["wikipedia"]["progress_seconds"],
 )
 ENV = "../envs/xlt.yaml"  # jobs that train, predict or tokenise
 DATA_ENV = "../envs/data.yaml"  # data, corpus and table jobs: no torch, no transformers
@@ -662,18 +668,10 @@ def data_stats_inputs(w):
 
 
 def mapping_settings(w):
-    """What decides the English -> target title mapping (a rerun trigger); the rest is in wiki_runtime."""
+    """What decides the English -> target title mapping (a rerun trigger); the rest is in WIKI_RUNTIME."""
     from xlt.wiki.mapping import split_mapping_config
 
     return split_mapping_config(config["wikipedia"], w.lang)[0]
-
-
-def wiki_runtime(w):
-    """params.runtime of the Wikipedia jobs: API contact, rate limit and cache, progress interval."""
-    from xlt.wiki.mapping import split_mapping_config
-
-    api = split_mapping_config(config["wikipedia"], getattr(w, "lang", "en"))[1]
-    return RuntimeSettings(api=api, progress_seconds=config["wikipedia"]["progress_seconds"])
 
 
 def mapping_resources(w):

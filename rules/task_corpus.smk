@@ -63,7 +63,7 @@ rule map_entity_titles:
         code=script_code("map_entity_titles.py"),
         lang="{lang}",
         wiki=mapping_settings,
-        runtime=wiki_runtime,
+        runtime=WIKI_RUNTIME,
     script:
         "../workflow_scripts/map_entity_titles.py"
 
@@ -92,7 +92,7 @@ rule harvest_entity_sentences:
         max_tokens=config["wikipedia"]["max_tokens"],
         min_sentences=config["wikipedia"]["min_sentences"],
         substring_scripts=config["wikipedia"]["substring_scripts"],
-        runtime=wiki_runtime,
+        runtime=WIKI_RUNTIME,
         seed=config["data"]["seed"],
     script:
         "../workflow_scripts/harvest_sentences.py"
@@ -116,7 +116,7 @@ rule sample_random_wikipedia:
         min_tokens=config["wikipedia"]["min_tokens"],
         max_tokens=config["wikipedia"]["max_tokens"],
         min_sentences=config["wikipedia"]["min_sentences"],
-        runtime=wiki_runtime,
+        runtime=WIKI_RUNTIME,
         seed=config["data"]["seed"],
     script:
         "../workflow_scripts/sample_random_sentences.py"

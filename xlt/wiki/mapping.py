@@ -409,11 +409,16 @@ def split_mapping_config(wiki: dict, lang: str) -> tuple[dict, dict]:
     endpoint): a rule's parameter, so a change re-runs the mapping. ``api_runtime`` holds how the API is asked
     (contact, rate limit, retries, answer cache), which changes no title. :func:`join_mapping_config` puts them
     back together for :func:`map_entities`."""
-    api = dict(wiki.get("api") or {})
     settings = {k: wiki.get(k) for k in MAPPING_KEYS}
     settings["dumps"] = {lang: (wiki.get("dumps") or {}).get(lang)}
-    settings["api"] = {k: v for k, v in api.items() if k not in API_RUNTIME_KEYS}
-    return settings, {k: api[k] for k in API_RUNTIME_KEYS if k in api}
+    settings["api"] = {k: v for k, v in (wiki.get("api") or {}).items() if k not in API_RUNTIME_KEYS}
+    return settings, api_runtime(wiki)
+
+
+def api_runtime(wiki: dict) -> dict:
+    """How the online API is asked (``wikipedia.api``: contact, rate limit, retries, answer cache)."""
+    api = wiki.get("api") or {}
+    return {k: api[k] for k in API_RUNTIME_KEYS if k in api}
 
 
 def join_mapping_config(settings: dict, api_runtime: dict) -> dict:

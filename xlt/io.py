@@ -17,6 +17,8 @@ from typing import Iterable, Iterator
 
 from xlt.errors import UserError
 
+ARTIFACT_FILE = "xlt_artifact.json"  # what produced a model folder (written by xlt.runtime.record_artifact)
+
 
 @contextlib.contextmanager
 def atomic_path(path, suffix: str = "") -> Iterator[Path]:

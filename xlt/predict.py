@@ -33,8 +33,7 @@ from pathlib import Path
 from typing import Callable
 
 from xlt.errors import UserError
-from xlt.io import atomic_path, read_json
-from xlt.models.files import ARTIFACT_FILE
+from xlt.io import ARTIFACT_FILE, atomic_path, read_json
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,7 @@ import sys
 from pathlib import Path
 
 from xlt.errors import UserError, to_terminal
-from xlt.io import provenance, read_jsonl, write_json
-from xlt.models.files import ARTIFACT_FILE
+from xlt.io import ARTIFACT_FILE, provenance, read_jsonl, write_json
 
 TOKEN_CACHE = ".xlt-cache/tokenized"  # relative to the working directory of the workflow
 

@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Iterator
 
 from xlt.errors import UserError
-
-ARTIFACT_FILE = "xlt_artifact.json"  # what produced a model folder (written by xlt.runtime.record_artifact)
+from xlt.io import ARTIFACT_FILE
 
 
 def _unreadable_errors() -> tuple[type[BaseException], ...]:

@@ -303,6 +303,7 @@ def all_targets():
     files += [f"{RESULTS}/{task}_avg.tsv" for task in enabled_tasks()]
     files += [f"{RESULTS}/{task}_variants.tsv" for task in enabled_tasks()]
     files += [f"{RESULTS}/{task}_selftrain.tsv" for task in enabled_tasks()]
+    files += [f"{RESULTS}/{task}_paired.tsv" for task in enabled_tasks()]
     files += table_files()
     if figure2_inputs():
         files.append(f"{RESULTS}/figures/figure2.png")
@@ -572,6 +573,10 @@ def all_task_scores(w):
 
 def all_variants_spec(w):
     return {"tsv": {"kind": "summary", "task": w.task, "variants": task_cfg(w.task)["variants"]}}
+
+
+def paired_spec(w):
+    return {"tsv": {"kind": "paired", "task": w.task, "variant": "full"}}
 
 
 def paper_table_inputs(w):

@@ -4,6 +4,7 @@
 localrules:
     average_table,
     variants_table,
+    paired_table,
     paper_table,
     figure2,
     stage_times,
@@ -40,6 +41,26 @@ rule variants_table:
     params:
         code=script_code("make_tables.py"),
         tables=all_variants_spec,
+    script:
+        "../workflow_scripts/make_tables.py"
+
+
+rule paired_table:
+    input:
+        results=all_variants_inputs,
+    output:
+        tsv=report(
+            f"{RESULTS}/{{task}}_paired.tsv",
+            category="Averages",
+            labels={"task": "{task}", "table": "paired differences per component"},
+        ),
+    log:
+        "logs/paired_table/{task}.log",
+    conda:
+        DATA_ENV
+    params:
+        code=script_code("make_tables.py"),
+        tables=paired_spec,
     script:
         "../workflow_scripts/make_tables.py"
 

@@ -35,6 +35,7 @@ rule soft_label_step:
         voter_sizes=config["self_training"]["voters"]["size_offsets"],
         runtime=RUNTIME,
         guards=config["self_training"]["guards"],
+        class_keep_ratio=config["self_training"]["class_keep_ratio"],
         seed=seed_of,
         checkpoints=layout.step_pattern("checkpoints"),
     script:
@@ -132,6 +133,7 @@ rule hard_label_step:
         fixed_threshold=fixed_threshold,
         ner_selection=config["self_training"]["ner_selection"],
         guards=config["self_training"]["guards"],
+        class_keep_ratio=config["self_training"]["class_keep_ratio"],
         runtime=RUNTIME,
         seed=seed_of,
         checkpoints=layout.step_pattern("checkpoints"),

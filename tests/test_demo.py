@@ -59,8 +59,8 @@ def dry_run_jobs(work, configfile="demo.yaml") -> dict[str, int]:
 
 
 def test_demo_produces_every_result(demo):
-    for name in ["cls_avg.tsv", "conll_avg.tsv", "cls_variants.tsv", "conll_variants.tsv", "data_stats.tsv",
-                 "figures/figure2.png"]:
+    for name in ["cls_avg.tsv", "conll_avg.tsv", "cls_variants.tsv", "conll_variants.tsv", "cls_paired.tsv",
+                 "conll_paired.tsv", "data_stats.tsv", "figures/figure2.png"]:
         assert (demo / "results" / name).stat().st_size > 0, name
     for n in range(3, 10):
         assert (demo / "results" / "tables" / f"table{n}.tsv").exists()

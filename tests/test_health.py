@@ -9,13 +9,16 @@ import pytest
 from xlt.errors import UserError, exit_on_user_error
 from xlt.health import (
     check_keep,
+    check_pseudo_classes,
     check_pseudo_labels,
+    check_soft_classes,
     check_soft_fit,
     check_threshold,
     english_fit,
     keep_by_class,
     oracle_accuracy,
     oracle_fields,
+    predicted_counts,
     pseudo_label_counts,
     soft_fit,
 )
@@ -62,6 +65,41 @@ def test_soft_fit_ner_counts_words():
     assert fit["units"] == 3 and fit["teacher_agreement"] == pytest.approx(2 / 3)
     assert fit["majority_rate"] == pytest.approx(2 / 3)
     assert check_soft_fit(fit)  # tagging everything O agrees only at the majority rate
+
+
+def ner_teacher_and_student(student_keeps_loc: float, n=1000, loc_every=20):
+    """A teacher tagging every ``loc_every``-th word B-LOC (confidently), the rest O; a student that agrees on
+    every O word and on a share ``student_keeps_loc`` of the B-LOC words (the others it calls O)."""
+    teacher = np.full((n, len(NER)), 0.01)
+    teacher[:, 0] = 0.96
+    loc = np.arange(n) % loc_every == 0
+    teacher[loc] = [0.02, 0.01, 0.01, 0.95, 0.01]
+    student = teacher.copy()
+    lost = np.flatnonzero(loc)[int(round(student_keeps_loc * loc.sum())):]
+    student[lost] = teacher[~loc][0]
+    return [teacher], [student[None]]
+
+
+def test_soft_classes_fires_when_a_rare_class_fades_behind_high_overall_agreement():
+    teacher, student = ner_teacher_and_student(student_keeps_loc=0.3)
+    fit = soft_fit("token", teacher, student, NER)
+    assert fit["teacher_agreement"] == pytest.approx(1 - 0.7 * 50 / 1000)  # 96.5%: soft_fit sees nothing wrong
+    assert check_soft_fit(fit) == []
+    assert fit["teacher_units"]["B-LOC"] == 50 and fit["class_agreement"]["B-LOC"] == pytest.approx(0.3)
+    assert fit["class_agreement"]["O"] == 1.0 and math.isnan(fit["class_agreement"]["B-PER"])
+    fired = check_soft_classes(fit, ratio=0.5)
+    assert [g["check"] for g in fired] == ["soft_classes"]
+    assert "B-LOC at 30.0%, below 0.5 x the best 100.0%" in fired[0]["message"]
+
+
+def test_soft_classes_quiet_when_every_class_is_followed_or_too_rare_to_judge():
+    teacher, student = ner_teacher_and_student(student_keeps_loc=0.8)
+    assert check_soft_classes(soft_fit("token", teacher, student, NER), ratio=0.5) == []
+    teacher, student = ner_teacher_and_student(student_keeps_loc=0.0, loc_every=100)  # 10 B-LOC words only
+    fit = soft_fit("token", teacher, student, NER)
+    assert fit["class_agreement"]["B-LOC"] == 0.0
+    assert check_soft_classes(fit, ratio=0.5) == []
+    assert check_soft_classes(fit, ratio=0.5, min_units=10)
 
 
 # ---------------------------------------------------------------- threshold
@@ -218,3 +256,31 @@ def test_btf_guard_fires_when_the_held_out_target_loss_does_not_fall():
     assert check_btf_heldout(7.2, float("nan"))  # a diverged model is no adaptation either
     assert check_btf_heldout(9.1, 6.3) == []
     assert check_btf_heldout(None, None) == []  # nothing held out: nothing to check
+
+
+# ---------------------------------------------------------------- pseudo labels per class
+
+
+def test_pseudo_classes_fires_when_confident_o_passes_and_entities_do_not():
+    """The real Dutch chain's pattern: the soft student predicts entities on ~9% of the target words, but
+    almost only O words and some PER words pass alpha."""
+    predicted = {"O": 15000, "PER": 700, "ORG": 470, "LOC": 280, "MISC": 150}
+    counts = {"O": 14891, "PER": 469, "ORG": 0, "LOC": 32, "MISC": 0}
+    fired = check_pseudo_classes(counts, predicted, ratio=0.5)
+    assert [g["check"] for g in fired] == ["pseudo_classes"]
+    assert "MISC at 0.0%" in fired[0]["message"] and "O 14891/15000" in fired[0]["message"]
+    assert check_pseudo_labels("token", counts, 990, 1000) == []  # entities exist, so the older check is quiet
+
+
+def test_pseudo_classes_quiet_for_a_selection_in_proportion_and_ignores_rare_classes():
+    predicted = {"negative": 630, "positive": 370}
+    assert check_pseudo_classes({"negative": 344, "positive": 145}, predicted, ratio=0.5) == []  # 55% vs 39%
+    assert check_pseudo_classes({"negative": 344, "positive": 45}, predicted, ratio=0.5)
+    assert check_pseudo_classes({"O": 900, "MISC": 0}, {"O": 1000, "MISC": 19}, ratio=0.5) == []
+
+
+def test_predicted_counts_follow_the_voters_mean_per_entity_type():
+    words = np.array([[0.9, 0.05, 0.01, 0.02, 0.02], [0.1, 0.7, 0.1, 0.05, 0.05], [0.1, 0.1, 0.6, 0.1, 0.1]])
+    assert predicted_counts("token", [words[None]], NER) == {"O": 1, "PER": 2, "LOC": 0}
+    assert predicted_counts("sequence", teacher_probs(10)[None], CLS) == {
+        "negative": int((teacher_probs(10)[:, 0] > 0.5).sum()), "positive": int((teacher_probs(10)[:, 1] > 0.5).sum())}

@@ -49,7 +49,7 @@ def test_paper_config_expands_to_the_whole_grid():
     assert counts["finetune_source"] == 2 * seeds * (cls_targets + conll_targets) + seeds * (cls_domains + 1)
     assert counts["harvest_entity_sentences"] == conll_targets
     assert counts["paper_table"] == 7 and counts["average_table"] == 2 and counts["figure2"] == 1
-    assert counts["variants_table"] == 2 and counts["stage_times"] == 1
+    assert counts["variants_table"] == 2 and counts["paired_table"] == 2 and counts["stage_times"] == 1
     # Variants share identical steps. CLS soft students: full 2, -AT 1 more (its round 2 follows another
     # threshold), -VM 2, -BTF 2 = 7. CoNLL: full 2, -AT 1, -VM 2, -BTF 2, soft rounds 2 more, Table 8 none
     # (their round-1 soft student is full's), SHSHS 1 more = 10.

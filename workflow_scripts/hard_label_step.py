@@ -6,7 +6,8 @@ concerns this step (those of its threshold and keep-mask included)."""
 
 from xlt.errors import UserError, exit_on_user_error
 from xlt.gpus import pin_snakemake_job
-from xlt.health import check_pseudo_labels, oracle_accuracy, oracle_fields, pseudo_label_counts
+from xlt.health import (check_pseudo_classes, check_pseudo_labels, oracle_accuracy, oracle_fields, predicted_counts,
+                        pseudo_label_counts)
 from xlt.io import atomic_path, read_json, write_json
 from xlt.runtime import raise_guards, read_records, record_artifact, start, training_hp
 from xlt.selftrain import balance_classes, select_pseudo_labels, voter_confidence
@@ -74,7 +75,10 @@ def main(sm):
                                  [gold[i] for i in idx], label_list)
 
     where = f"{w.task} {w.target} seed{w.seed} {w.chain}"
-    own = raise_guards(check_pseudo_labels(p.kind, counts, len(pseudo), len(corpus)), p.guards, where)
+    predicted = predicted_counts(p.kind, probs, label_list)
+    checks = check_pseudo_labels(p.kind, counts, len(pseudo), len(corpus))
+    checks += check_pseudo_classes(counts, predicted, p.class_keep_ratio)
+    own = raise_guards(checks, p.guards, where)
     inherited = list(keep_info.get("guards", []))
     if p.fixed_threshold is None:
         inherited = list(alpha_info.get("guards", [])) + inherited
@@ -83,7 +87,7 @@ def main(sm):
              "auto_alpha": auto_alpha, "fixed_threshold": p.fixed_threshold, "ner_selection": p.ner_selection,
              "balance": p.balance, "target_selected": len(pseudo), "target_selected_before_balance":
              selected_before_balance, "target_total": len(corpus), "pseudo_by_class": counts,
-             "source_kept": len(kept_source), "source_total": len(source),
+             "student_predicted_by_class": predicted, "source_kept": len(kept_source), "source_total": len(source),
              "kept_by_class": keep_info.get("kept_by_class"), "oracle_pseudo": oracle, "guards": inherited + own}
     if p.kind == "sequence":
         stats["target_label_counts"] = counts

@@ -4,7 +4,7 @@ record (``health.json``): how closely the student follows its teacher on the cor
 
 from xlt.errors import exit_on_user_error
 from xlt.gpus import pin_snakemake_job
-from xlt.health import check_soft_fit, oracle_accuracy, oracle_fields, soft_fit
+from xlt.health import check_soft_classes, check_soft_fit, oracle_accuracy, oracle_fields, soft_fit
 from xlt.io import atomic_path, write_json
 from xlt.runtime import raise_guards, read_records, record_artifact, start, training_hp
 from xlt.tasks import ids_to_tags, input_field, mean_over_heads, model_labels, predicted_ids
@@ -56,7 +56,7 @@ def main(sm):
                   "oracle_teacher": oracle(p.kind, teacher, corpus, labels),
                   "oracle_student": oracle(p.kind, student, corpus, labels)}
         where = f"{w.task} {w.target} seed{w.seed} {w.chain}"
-        health["guards"] = raise_guards(check_soft_fit(fit), p.guards, where)
+        health["guards"] = raise_guards(check_soft_fit(fit) + check_soft_classes(fit, p.class_keep_ratio), p.guards, where)
         record_artifact(out, sm, metrics=metrics, target_texts=len(corpus), health=health)
     write_json(sm.output.health, health)
     log.info("soft-label step done on %d target texts: %s; health %s", len(corpus), metrics, health)

@@ -30,7 +30,11 @@ ORACLE_FIELDS = {"sequence": "oracle_label", "token": "oracle_tags"}
 #: (the MSE of always predicting the teacher's mean).
 SOFT_MSE_RATIO = 0.9
 
-GUARD_CHECKS = ("btf_heldout", "soft_fit", "threshold_support", "threshold_fallback", "keep_classes", "pseudo_labels")
+#: A class takes part in the soft step's per-class check when the teacher gives it at least this many units.
+SOFT_CLASS_MIN_UNITS = 20
+
+GUARD_CHECKS = ("btf_heldout", "soft_fit", "soft_classes", "threshold_support", "threshold_fallback", "keep_classes",
+                "pseudo_labels", "pseudo_classes")
 
 
 def entity_type(tag: str) -> str:
@@ -64,7 +68,11 @@ def soft_fit(kind: str, teacher_soft, student_probs, labels: Sequence[str]) -> d
       nothing but the average achieves);
     - ``teacher_agreement``: share of units where the student's argmax (mean of voters) equals the teacher's;
     - ``majority_rate``: share of the teacher's most frequent class (what always predicting it agrees);
-    - ``teacher_share`` / ``student_share``: predicted share of each class.
+    - ``teacher_share`` / ``student_share``: predicted share of each class;
+    - ``teacher_units`` / ``class_agreement``: per class, the units the teacher gives it and the share of them
+      the student gives it too (its recall of the teacher's class; NaN for a class the teacher never gives).
+      Overall agreement is dominated by the frequent classes (``O`` is ~90% of NER words): a student can agree
+      on 98% of the words and still lose a rare class, which only this shows.
     """
     if kind == "sequence":
         teacher = np.asarray(teacher_soft, dtype=np.float64)
@@ -86,6 +94,9 @@ def soft_fit(kind: str, teacher_soft, student_probs, labels: Sequence[str]) -> d
         "majority_rate": float(counts.max() / n) if n else math.nan,
         "teacher_share": _shares(t_ids, labels),
         "student_share": _shares(s_ids, labels),
+        "teacher_units": {name: int((t_ids == i).sum()) for i, name in enumerate(labels)},
+        "class_agreement": {name: (float((s_ids[t_ids == i] == i).mean()) if (t_ids == i).any() else math.nan)
+                            for i, name in enumerate(labels)},
     }
 
 
@@ -151,6 +162,16 @@ def pseudo_label_counts(kind: str, pseudo_labels: Sequence, labels: Sequence[str
         c = Counter(int(x) for x in pseudo_labels)
         return {name: c.get(i, 0) for i, name in enumerate(labels)}
     c = Counter(entity_type(t) for tags in pseudo_labels for t in tags if t is not None)
+    return {t: c.get(t, 0) for t in dict.fromkeys(entity_type(x) for x in labels)}
+
+
+def predicted_counts(kind: str, probs, labels: Sequence[str]) -> dict[str, int]:
+    """Units per class by the argmax of the voters' mean on the target corpus (what the soft student thinks the
+    corpus holds), counted like :func:`pseudo_label_counts` (NER: words per entity type, and ``O``)."""
+    ids = _words(kind, probs).mean(axis=0).argmax(-1) if len(probs) else np.zeros(0, dtype=np.int64)
+    if kind == "sequence":
+        return {name: int((ids == i).sum()) for i, name in enumerate(labels)}
+    c = Counter(entity_type(labels[int(i)]) for i in ids)
     return {t: c.get(t, 0) for t in dict.fromkeys(entity_type(x) for x in labels)}
 
 
@@ -228,6 +249,24 @@ def check_soft_fit(fit: dict) -> list[dict]:
     return [guard("soft_fit", "the soft student is no better than a constant: " + "; ".join(problems))]
 
 
+def check_soft_classes(fit: dict, ratio: float, min_units: int = SOFT_CLASS_MIN_UNITS) -> list[dict]:
+    """The soft student loses a class of its teacher: among the classes the teacher gives at least ``min_units``
+    units, the student's recall of one (``class_agreement``) is below ``ratio`` x that of the best-learned class.
+    A class lost here is lost for the rest of the chain: the English keep then drops its samples (the
+    ``keep_classes`` guard) and no pseudo label carries it."""
+    units = fit.get("teacher_units") or {}
+    rates = {c: fit["class_agreement"][c] for c, n in units.items() if n >= min_units}
+    if len(rates) < 2:
+        return []
+    best = max(rates.values())
+    worst = min(rates, key=lambda c: (rates[c], c))
+    if best > 0 and rates[worst] >= ratio * best:
+        return []
+    detail = ", ".join(f"{c} {rates[c]:.1%}" for c in rates)
+    return [guard("soft_classes", f"the soft student follows its teacher per class {detail}: {worst} at "
+                                  f"{rates[worst]:.1%}, below {ratio} x the best {best:.1%}")]
+
+
 def check_threshold(alpha: dict, min_support: float) -> list[dict]:
     """Alpha has less than ``min_support`` of the English units behind it, or the curve had no bend."""
     out = []
@@ -264,3 +303,22 @@ def check_pseudo_labels(kind: str, counts: dict[str, int], selected: int, total:
     if kind == "token" and not any(c != "O" for c in present):
         return [guard("pseudo_labels", f"the {selected} selected sentences carry no entity (every word O)")]
     return []
+
+
+def check_pseudo_classes(counts: dict[str, int], predicted: dict[str, int], ratio: float,
+                         min_units: int = SOFT_CLASS_MIN_UNITS) -> list[dict]:
+    """The threshold passes one class far less often than another: among the classes the soft student predicts
+    on at least ``min_units`` target units, the share of them that became pseudo labels is, for one class, below
+    ``ratio`` x the best class's share. The hard step then learns the target data with that class under-
+    represented (NER: confident ``O`` words pass, uncertain entity words do not, and the tagger learns to say
+    ``O``), which is the same loss of a class as ``keep_classes`` on the English side."""
+    rates = {c: counts.get(c, 0) / n for c, n in predicted.items() if n >= min_units}
+    if len(rates) < 2:
+        return []
+    best = max(rates.values())
+    worst = min(rates, key=lambda c: (rates[c], c))
+    if best > 0 and rates[worst] >= ratio * best:
+        return []
+    detail = ", ".join(f"{c} {counts.get(c, 0)}/{predicted[c]}" for c in rates)
+    return [guard("pseudo_classes", f"pseudo labels of the student's predictions per class {detail}: {worst} at "
+                                    f"{rates[worst]:.1%}, below {ratio} x the best rate {best:.1%}")]

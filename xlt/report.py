@@ -305,7 +305,7 @@ def read_curve(path) -> pd.DataFrame:
 # Table specs (what the workflow passes as params)
 # --------------------------------------------------------------------------------------------
 
-TABLE_KINDS = ("summary", "wide", "rounds", "thresholds")
+TABLE_KINDS = ("summary", "wide", "rounds", "thresholds", "paired")
 
 
 def _threshold_label(variant: str) -> str:
@@ -328,6 +328,8 @@ def build_table(df: pd.DataFrame, name: str, spec: Mapping) -> pd.DataFrame:
     - ``thresholds``: ``task`` and either ``ours`` plus ``fixed`` (variant names whose trailing number
       is the column label) or ``variants_by_threshold`` (label -> variant); optional ``stage`` (default
       ``round1-hard``) and ``origin_stage`` (default ``round1-soft``).
+    - ``paired``: ``task``, optional ``variant`` (default ``full``): paired per-seed differences of the
+      ablations and of every self-training step (:func:`xlt.paired.paired_table`).
     """
 
     def need(key, kind_=None):
@@ -353,6 +355,10 @@ def build_table(df: pd.DataFrame, name: str, spec: Mapping) -> pd.DataFrame:
             wide=kind == "wide",
             labels=spec.get("labels"),
         )
+    if kind == "paired":
+        from xlt.paired import paired_table  # xlt.paired builds on this module
+
+        return paired_table(df, task, spec.get("variant", "full"))
     if kind == "rounds":
         baseline = spec.get("baseline")
         return rounds_table(

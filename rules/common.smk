@@ -6,11 +6,12 @@ from types import SimpleNamespace
 
 import xlt.config as xlt_config
 import xlt.layout as layout
+import xlt.tasks as xlt_tasks
 from xlt.errors import UserError
 from xlt.failures import print_summary as print_failure_summary
 from xlt.runtime import RuntimeSettings
+from xlt.selftrain.chains import Chain, chain_prefixes, parse_chain, previous_threshold_chain, variant_chain
 from xlt.wiki.mapping import api_runtime
-from xlt.plan import Chain, chain_prefixes, parse_chain, previous_threshold_chain, variant_chain
 
 try:
     xlt_config.validate(config)
@@ -33,7 +34,7 @@ WIKI_RUNTIME = RuntimeSettings(
 )
 ENV = "../envs/xlt.yaml"  # jobs that train, predict or tokenise
 DATA_ENV = "../envs/data.yaml"  # data, corpus and table jobs: no torch, no transformers
-TASK_KIND = {"cls": "sequence", "conll": "token"}
+TASK_KIND = xlt_tasks.TASK_KIND
 SYNTHETIC = "synthetic" in config
 
 

@@ -1,4 +1,4 @@
-# Stage 4: self-training rounds (Section 3.2). A model is named by its chain (xlt/plan.py), e.g.
+# Stage 4: self-training rounds (Section 3.2). A model is named by its chain (xlt/selftrain/chains.py), e.g.
 # st/task-vm.S1.H1-auto.S2: round-1 soft student, round-1 hard student at the automatic threshold, round-2
 # soft student. Variants that share a prefix share its models.
 #   soft step:  the teacher (fine-tuned model in round 1, the previous round's last student later) labels the

@@ -53,7 +53,7 @@ def test_cls_row_counts_labels_tokens_and_hashes_the_source(raw):
 
 
 def test_conll_row_counts_sentences_with_docstart_and_entities(raw):
-    row = stats_row_for_file("ner", "de", "-", "test", raw / "deu.testb", encoding="auto")
+    row = stats_row_for_file("conll", "de", "-", "test", raw / "deu.testb", encoding="auto")
     assert (row["examples"], row["docstarts"], row["sentences_with_docstart"], row["tokens"]) == (2, 1, 3, 4)
     assert (row["entities_MISC"], row["entities_LOC"], row["entities_PER"], row["entities_ORG"]) == (1, 1, 0, 0)
     assert (row["encoding"], row["scheme"]) == ("latin-1", "iob1")
@@ -79,7 +79,7 @@ def test_entity_types_of_a_target_test_file_and_the_source_training_file_are_com
 def test_table_has_fixed_columns_and_blank_cells_where_a_column_does_not_apply(raw, tmp_path):
     rows = [
         stats_row_for_file("cls", "fr", "books", "test", raw / "fr" / "books" / "test.review"),
-        stats_row_for_file("ner", "de", "-", "test", raw / "deu.testb"),
+        stats_row_for_file("conll", "de", "-", "test", raw / "deu.testb"),
     ]
     out = tmp_path / "results" / "data_stats.tsv"
     write_stats_tsv(rows, out)

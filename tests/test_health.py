@@ -1,4 +1,4 @@
-"""Health records and guards of self-training steps (xlt.health, xlt.runtime.raise_guards)."""
+"""Health records and guards of self-training steps (xlt.selftrain.health, xlt.runtime.raise_guards)."""
 
 import math
 import sys
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from xlt.errors import UserError, exit_on_user_error
-from xlt.health import (
+from xlt.selftrain.health import (
     check_keep,
     check_pseudo_classes,
     check_pseudo_labels,
@@ -23,7 +23,8 @@ from xlt.health import (
     soft_fit,
 )
 from xlt.runtime import raise_guards
-from xlt.selftrain import choose_alpha, select_pseudo_labels, threshold_curve, update_source_keep
+from xlt.selftrain.pseudo import select_pseudo_labels, update_source_keep
+from xlt.selftrain.threshold import choose_alpha, threshold_curve
 
 CLS = ["negative", "positive"]
 NER = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
@@ -174,11 +175,11 @@ def test_keep_by_class_ner_sentence_and_word_units():
 
 def test_pseudo_guard_fires_on_empty_and_one_class_sets():
     probs = np.array([[[0.97, 0.03], [0.96, 0.04], [0.55, 0.45]]])
-    idx, labels = select_pseudo_labels(probs, 0.9, "cls")
+    idx, labels = select_pseudo_labels(probs, 0.9, "sequence")
     counts = pseudo_label_counts("sequence", labels, CLS)
     assert counts == {"negative": 2, "positive": 0}
     assert check_pseudo_labels("sequence", counts, len(idx), 3)[0]["message"] == "all 2 pseudo labels are negative"
-    idx, labels = select_pseudo_labels(probs, 0.99, "cls")
+    idx, labels = select_pseudo_labels(probs, 0.99, "sequence")
     assert "0 of 3" in check_pseudo_labels("sequence", pseudo_label_counts("sequence", labels, CLS), 0, 3)[0]["message"]
     ok = pseudo_label_counts("sequence", [0, 1, 1], CLS)
     assert check_pseudo_labels("sequence", ok, 3, 3) == []
@@ -249,7 +250,7 @@ def test_guard_line_reaches_the_terminal_when_stderr_is_the_job_log(tmp_path, ca
 
 
 def test_btf_guard_fires_when_the_held_out_target_loss_does_not_fall():
-    from xlt.health import check_btf_heldout
+    from xlt.selftrain.health import check_btf_heldout
 
     fired = check_btf_heldout(7.2, 7.4)
     assert [g["check"] for g in fired] == ["btf_heldout"] and "7.200 -> 7.400" in fired[0]["message"]

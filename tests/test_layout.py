@@ -1,5 +1,5 @@
 """The results layout and the chain patterns the rules match: one definition (xlt.layout) that agrees with the
-chain grammar (xlt.plan)."""
+chain grammar (xlt.selftrain.chains)."""
 
 import re
 
@@ -7,7 +7,7 @@ import pytest
 
 from xlt import layout
 from xlt.errors import UserError
-from xlt.plan import parse_chain, variant_chain
+from xlt.selftrain.chains import parse_chain, variant_chain
 
 SOFT = ["task-vm.S1", "task-vm.S1.H1-auto.S2", "none-plain.S1.H1-t0.99.S2", "random-vm.S1.S2",
         "task-vm.S1.H1-t0.999.S2.H2-auto.S3"]

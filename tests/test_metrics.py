@@ -46,9 +46,9 @@ def test_entity_f1_rejects_missing_predictions():
 
 
 def test_evaluate_by_task():
-    cls = evaluate("cls", [1, 0, 0], [1, 0, 1])
+    cls = evaluate("sequence", [1, 0, 0], [1, 0, 1])
     assert cls["metric"] == "accuracy" and cls["score"] == pytest.approx(2 / 3) and cls["n"] == 3
-    ner = evaluate("conll", [["B-PER"], ["O"]], [["B-PER"], ["B-LOC"]])
+    ner = evaluate("token", [["B-PER"], ["O"]], [["B-PER"], ["B-LOC"]])
     assert ner["metric"] == "f1" and ner["n"] == 2
     assert ner["score"] == pytest.approx(2 / 3) and ner["precision"] == 1.0
     with pytest.raises(ValueError):

@@ -1,9 +1,16 @@
-"""Chains name self-training models so that variants share identical steps (xlt/plan.py)."""
+"""Chains name self-training models so that variants share identical steps (xlt/selftrain/chains.py)."""
 
 import pytest
 
 from xlt.errors import UserError
-from xlt.plan import Chain, chain_prefixes, format_threshold, parse_chain, previous_threshold_chain, variant_chain
+from xlt.selftrain.chains import (
+    Chain,
+    chain_prefixes,
+    format_threshold,
+    parse_chain,
+    previous_threshold_chain,
+    variant_chain,
+)
 
 FULL = {"btf": "task", "schedule": "default", "threshold": "auto", "voters": True}
 

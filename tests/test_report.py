@@ -20,7 +20,7 @@ from xlt.report import (
     write_curve,
     write_table,
 )
-from xlt.selftrain import threshold_curve
+from xlt.selftrain.threshold import threshold_curve
 
 ROOT = Path(__file__).resolve().parents[1]
 

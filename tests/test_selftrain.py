@@ -4,27 +4,23 @@ import numpy as np
 import pytest
 
 from xlt.errors import UserError
-from xlt.selftrain import (
-    DEFAULT_THRESHOLDS,
+from xlt.selftrain.pseudo import select_pseudo_labels, update_source_keep
+from xlt.selftrain.schedule import parse_schedule, Step
+from xlt.selftrain.threshold import (
     FALLBACK_ALPHA,
-    Step,
     flatten_sentences,
-    parse_schedule,
-    select_pseudo_labels,
     select_threshold_by_max_curvature,
-    step_name,
     threshold_curve,
-    update_source_keep,
-    voters_agree,
 )
+from xlt.selftrain.voters import voters_agree
 
 # ---------------------------------------------------------------- schedules
 
 
 def test_parse_paper_schedules():
-    assert parse_schedule("SHS") == [Step(1, "soft"), Step(1, "hard"), Step(2, "soft")]
-    assert parse_schedule("SSS") == [Step(1, "soft"), Step(2, "soft"), Step(3, "soft")]
-    assert [step_name(s) for s in parse_schedule("SHSHS")] == [
+    assert parse_schedule("SHS") == [Step("soft", 1), Step("hard", 1), Step("soft", 2)]
+    assert parse_schedule("SSS") == [Step("soft", 1), Step("soft", 2), Step("soft", 3)]
+    assert [s.stage for s in parse_schedule("SHSHS")] == [
         "round1-soft",
         "round1-hard",
         "round2-soft",
@@ -111,7 +107,7 @@ def test_flatten_sentences_for_ner_curves():
 
 
 def test_alpha_at_the_knee_of_a_piecewise_linear_curve():
-    t = np.array(DEFAULT_THRESHOLDS)
+    t = np.array([0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.995, 0.999])  # non-uniform, dense near 1
     # flat until 0.9, then rising steeply: the bend is at 0.9 on the non-uniform grid
     acc = np.where(t <= 0.9, 0.90, 0.90 + 0.8 * (t - 0.9))
     assert select_threshold_by_max_curvature(t, acc) == 0.9
@@ -183,9 +179,9 @@ def test_source_filter_ner_sentence_needs_every_word_right():
 
 def test_pseudo_labels_cls():
     probs = np.array([[[0.95, 0.05], [0.4, 0.6], [0.01, 0.99]], [[0.93, 0.07], [0.45, 0.55], [0.02, 0.98]]])
-    idx, labels = select_pseudo_labels(probs, 0.9, "cls")
+    idx, labels = select_pseudo_labels(probs, 0.9, "sequence")
     assert idx == [0, 2] and labels == [0, 1]
-    idx, labels = select_pseudo_labels(probs, 0.9, "cls", label_list=["negative", "positive"])
+    idx, labels = select_pseudo_labels(probs, 0.9, "sequence", label_list=["negative", "positive"])
     assert labels == ["negative", "positive"]
 
 
@@ -200,24 +196,22 @@ def test_pseudo_labels_ner_sentence_and_token_modes():
         np.array([[unsure], [unsure]]),
         np.zeros((2, 0, 3)),
     ]
-    idx, out = select_pseudo_labels(sentences, 0.9, "ner", label_list=tags)
+    idx, out = select_pseudo_labels(sentences, 0.9, "token", label_list=tags)
     assert idx == [0] and out == [["O", "B-PER"]]
-    idx, out = select_pseudo_labels(sentences, 0.9, "ner", ner_selection="token", label_list=tags)
+    idx, out = select_pseudo_labels(sentences, 0.9, "token", ner_selection="token", label_list=tags)
     assert idx == [0, 1]
     assert out == [["O", "B-PER"], ["O", None]]
-    idx, out = select_pseudo_labels(sentences, 0.9, "conll")
+    idx, out = select_pseudo_labels(sentences, 0.9, "token")
     assert out == [[0, 1]]
+    with pytest.raises(ValueError, match="expected one of"):
+        select_pseudo_labels(sentences, 0.9, "conll")  # the task, not the kind of model
 
 
 # ---------------------------------------------------------------- choose_alpha: support floor, ties, fallback
 
-from xlt.selftrain import (  # noqa: E402
-    balance_classes,
-    choose_alpha,
-    ner_unit,
-    sentence_threshold_curve,
-    voter_confidence,
-)
+from xlt.selftrain.pseudo import balance_classes, ner_unit
+from xlt.selftrain.threshold import choose_alpha, sentence_threshold_curve
+from xlt.selftrain.voters import voter_confidence
 
 GRID = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99]
 
@@ -327,11 +321,11 @@ def test_sentence_masked_keeps_confident_entities_and_masks_uncertain_o():
         np.array([unsure_per, sure_o]),  # an uncertain entity: not kept
         np.array([unsure_o, unsure_o]),  # nothing passes
     ]
-    idx, out = select_pseudo_labels(sentences, 0.9, "ner", ner_selection="sentence-masked", label_list=TAGS)
+    idx, out = select_pseudo_labels(sentences, 0.9, "token", ner_selection="sentence-masked", label_list=TAGS)
     assert idx == [0] and out == [["B-PER", None]]
-    idx, _ = select_pseudo_labels(sentences, 0.9, "ner", ner_selection="token", label_list=TAGS)
+    idx, _ = select_pseudo_labels(sentences, 0.9, "token", ner_selection="token", label_list=TAGS)
     assert idx == [0, 1]  # token mode keeps the sure O word of sentence 1
-    idx, _ = select_pseudo_labels(sentences, 0.9, "ner", ner_selection="sentence", label_list=TAGS)
+    idx, _ = select_pseudo_labels(sentences, 0.9, "token", ner_selection="sentence", label_list=TAGS)
     assert idx == []
 
 

@@ -9,10 +9,10 @@ import torch
 from safetensors.torch import load_file
 
 from xlt.errors import UserError
-from xlt.health import check_soft_fit, soft_fit
+from xlt.selftrain.health import check_soft_fit, soft_fit
 from xlt.models.providers import build_tiny_model
 from xlt.train import api, loop
-from xlt.voters import soft_labels
+from xlt.selftrain.voters import soft_labels
 
 torch.set_num_threads(int(os.environ.get("XLT_NUM_THREADS", "1")))  # tiny models: 1 thread is fastest on busy cores
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from xlt.voters import soft_labels, voters_decision
+from xlt.selftrain.voters import soft_labels, voters_decision
 
 
 def test_keeps_only_unanimous_and_confident_samples():

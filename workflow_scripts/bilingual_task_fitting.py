@@ -7,7 +7,7 @@ model and on the BTF model: BTF that does not lower it has not adapted the encod
 
 from xlt.errors import exit_on_user_error
 from xlt.gpus import pin_snakemake_job
-from xlt.health import check_btf_heldout
+from xlt.selftrain.health import check_btf_heldout
 from xlt.io import atomic_path, read_jsonl, write_json
 from xlt.runtime import raise_guards, read_records, record_artifact, start, texts_of, training_hp
 from xlt.train.api import continue_mlm, mlm_loss

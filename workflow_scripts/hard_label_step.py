@@ -6,11 +6,18 @@ concerns this step (those of its threshold and keep-mask included)."""
 
 from xlt.errors import UserError, exit_on_user_error
 from xlt.gpus import pin_snakemake_job
-from xlt.health import (check_pseudo_classes, check_pseudo_labels, oracle_accuracy, oracle_fields, predicted_counts,
-                        pseudo_label_counts)
+from xlt.selftrain.health import (
+    check_pseudo_classes,
+    check_pseudo_labels,
+    oracle_accuracy,
+    oracle_fields,
+    predicted_counts,
+    pseudo_label_counts,
+)
 from xlt.io import atomic_path, read_json, write_json
 from xlt.runtime import raise_guards, read_records, record_artifact, start, training_hp
-from xlt.selftrain import balance_classes, select_pseudo_labels, voter_confidence
+from xlt.selftrain.pseudo import balance_classes, select_pseudo_labels
+from xlt.selftrain.voters import voter_confidence
 from xlt.tasks import input_field, model_labels
 from xlt.train.api import predict_probs, train_hard
 from xlt.train.jobs import training_runtime
@@ -50,8 +57,7 @@ def main(sm):
 
     corpus = read_records(sm.input.corpus, field)
     probs = predict_probs(sm.input.student, corpus, batch_size=p.runtime["inference_batch_size"], max_length=p.hp["max_length"])
-    kind = "cls" if p.kind == "sequence" else "ner"
-    idx, labels = select_pseudo_labels(probs, alpha, kind, ner_selection=p.ner_selection, label_list=label_list,
+    idx, labels = select_pseudo_labels(probs, alpha, p.kind, ner_selection=p.ner_selection, label_list=label_list,
                                        outside=0 if p.kind == "sequence" else label_list.index("O"))
     selected_before_balance = len(idx)
     if p.balance == "classes":

@@ -2,7 +2,7 @@
 
 The soft-label student labels the English training data; accuracy and recall of its confident
 predictions against the threshold give the curve; alpha is where accuracy bends most among the thresholds with
-enough support (xlt.selftrain.choose_alpha). English samples the student mispredicts are removed, and stay
+enough support (xlt.selftrain.threshold.choose_alpha). English samples the student mispredicts are removed, and stay
 removed in later rounds. alpha.json and source_keep.json carry the step's health record and guards; alpha.json
 also has the teacher's English accuracy beside the soft student's (the student learns only target text)."""
 
@@ -10,11 +10,12 @@ import numpy as np
 
 from xlt.errors import exit_on_user_error
 from xlt.gpus import pin_snakemake_job
-from xlt.health import check_keep, check_threshold, english_fit, keep_by_class
+from xlt.selftrain.health import check_keep, check_threshold, english_fit, keep_by_class
 from xlt.io import read_json, write_json
 from xlt.report import write_curve
 from xlt.runtime import raise_guards, read_records, start
-from xlt.selftrain import choose_alpha, ner_unit, update_source_keep
+from xlt.selftrain.pseudo import ner_unit, update_source_keep
+from xlt.selftrain.threshold import choose_alpha
 from xlt.tasks import gold_ids, input_field, model_labels, predicted_ids, threshold_curve_of
 from xlt.train.api import predict_probs
 

@@ -4,7 +4,7 @@ record (``health.json``): how closely the student follows its teacher on the cor
 
 from xlt.errors import exit_on_user_error
 from xlt.gpus import pin_snakemake_job
-from xlt.health import check_soft_classes, check_soft_fit, oracle_accuracy, oracle_fields, soft_fit
+from xlt.selftrain.health import check_soft_classes, check_soft_fit, oracle_accuracy, oracle_fields, soft_fit
 from xlt.io import atomic_path, write_json
 from xlt.runtime import raise_guards, read_records, record_artifact, start, training_hp
 from xlt.tasks import ids_to_tags, input_field, mean_over_heads, model_labels, predicted_ids

@@ -8,7 +8,7 @@ from xlt.errors import exit_on_user_error
 from xlt.gpus import pin_snakemake_job
 from xlt.report import write_curve
 from xlt.runtime import read_records, start
-from xlt.selftrain import ner_unit
+from xlt.selftrain.pseudo import ner_unit
 from xlt.tasks import input_field, model_labels, threshold_curve_of
 from xlt.train.api import predict_probs
 

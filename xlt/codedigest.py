@@ -2,7 +2,7 @@
 through other ``xlt`` modules (imports inside functions included).
 
 Each rule passes ``code_digest(<its script>)`` as a parameter, so Snakemake's params rerun trigger re-runs a
-job when that code changes — an edit of ``xlt/selftrain.py`` re-runs the jobs whose scripts reach it and no
+job when that code changes — an edit of ``xlt/selftrain/threshold.py`` re-runs the jobs whose scripts reach it and no
 others. Snakemake itself tracks only a rule's own shell or run code, not a script's imports.
 """
 

@@ -15,10 +15,9 @@ import yaml
 
 from xlt.data.unlabeled import corpus_spec
 from xlt.errors import UserError
-from xlt.plan import variant_chain
-from xlt.selftrain import parse_schedule
-
-TASKS = ("cls", "conll")
+from xlt.selftrain.chains import variant_chain
+from xlt.selftrain.schedule import parse_schedule
+from xlt.tasks import TASKS
 
 # Row labels of the paper's ablation tables.
 PAPER_LABELS = {"full": "Ours", "no_at": "- AT", "no_vm": "- VM", "no_btf": "- BTF", "no_st": "- ST",

@@ -18,7 +18,7 @@ pattern.
 
 from __future__ import annotations
 
-from xlt.plan import HARD_STEP_PATTERN, ROOT_PATTERN, SOFT_STEP_PATTERN
+from xlt.selftrain.chains import HARD_STEP_PATTERN, ROOT_PATTERN, SOFT_STEP_PATTERN
 
 RESULTS = "results"
 RUN = ("{task}", "{target}", "{seed}")  # the run wildcards: layout.btf_file(*RUN, "{corpus}", "model") is a pattern

@@ -65,14 +65,13 @@ def entity_f1(pred_tags: Sequence[Sequence[str]], gold_tags: Sequence[Sequence[s
 def evaluate(kind: str, predictions: Sequence, gold: Sequence) -> dict:
     """The paper's metric for a task: ``{"metric", "score", "n", ...}``.
 
-    ``kind="cls"``: label predictions, metric ``accuracy``. ``kind="conll"`` (or ``"ner"``): per-sentence
-    tag lists, metric ``f1`` (entity level) plus ``precision``, ``recall`` and ``per_type``. ``n`` is the
-    number of evaluated texts or sentences.
+    ``kind`` is the model's (:data:`xlt.tasks.KINDS`): ``"sequence"`` (CLS): label predictions, metric
+    ``accuracy``; ``"token"`` (CoNLL): per-sentence tag lists, metric ``f1`` (entity level) plus ``precision``,
+    ``recall`` and ``per_type``. ``n`` is the number of evaluated texts or sentences.
     """
-    k = str(kind).lower()
-    if k in ("cls", "sequence", "classification"):
+    if kind == "sequence":
         return {"metric": "accuracy", "score": accuracy(predictions, gold), "n": len(gold)}
-    if k in ("conll", "ner", "token"):
+    if kind == "token":
         scores = entity_f1(predictions, gold)
         return {
             "metric": "f1",
@@ -80,4 +79,4 @@ def evaluate(kind: str, predictions: Sequence, gold: Sequence) -> dict:
             "n": len(gold),
             **{k2: scores[k2] for k2 in ("precision", "recall", "per_type")},
         }
-    raise ValueError(f"kind {kind!r}: expected 'cls' or 'conll'")
+    raise ValueError(f"kind {kind!r}: expected 'sequence' (CLS) or 'token' (CoNLL)")

@@ -13,9 +13,15 @@ from xlt.data.cls import LABELS as CLS_LABELS
 from xlt.data.conll import ENTITY_TYPES
 from xlt.data.conll import LABELS as CONLL_LABELS
 from xlt.errors import UserError
-from xlt.voters import soft_labels
+from xlt.selftrain.voters import soft_labels
 
 KINDS = ("sequence", "token")
+"""The kind of model a task trains: sentence classification (CLS) or token classification (NER)."""
+
+TASK_KIND = {"cls": "sequence", "conll": "token"}
+"""The tasks of ``config.yaml`` (``tasks.cls``, ``tasks.conll``) and the kind of model each trains."""
+
+TASKS = tuple(TASK_KIND)
 
 
 def labels_of(kind: str) -> list[str]:
@@ -102,10 +108,11 @@ def threshold_curve_of(kind: str, probs, records: list[dict], thresholds, unit: 
     """Accuracy and recall against the threshold of a model's predictions on labelled records (Eq. 3).
 
     NER counts words (``unit="token"``) or whole sentences (``unit="sentence"``, see
-    :func:`xlt.selftrain.ner_unit`); with words, ``ner_curve="entities"`` leaves out the words that are ``O``
+    :func:`xlt.selftrain.pseudo.ner_unit`); with words, ``ner_curve="entities"`` leaves out the words that are ``O``
     in both gold and prediction (``"all"`` counts every word). ``labels``: the model's (NER, default
     :data:`xlt.data.conll.LABELS`); ``unknown`` as in :func:`gold_ids`."""
-    from xlt.selftrain import NER_CURVES, flatten_sentences, sentence_threshold_curve, threshold_curve
+    from xlt.selftrain.pseudo import NER_CURVES
+    from xlt.selftrain.threshold import flatten_sentences, sentence_threshold_curve, threshold_curve
 
     if ner_curve not in NER_CURVES:
         raise ValueError(f"ner_curve {ner_curve!r}: expected one of {NER_CURVES}")

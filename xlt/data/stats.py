@@ -22,9 +22,8 @@ from pathlib import Path
 from xlt.data import cls, conll
 from xlt.errors import UserError
 from xlt.io import atomic_path, sha256_file
+from xlt.tasks import TASK_KIND, TASKS
 
-CLS_TASKS = ("cls",)
-CONLL_TASKS = ("ner", "conll")
 GIVEN_SPLIT = "unlabeled-given"  # an unlabeled corpus given by path (tasks.<task>.unlabeled)
 
 STATS_COLUMNS = [
@@ -88,7 +87,7 @@ def cls_row(language: str, domain: str, split: str, path, records: list[dict], i
 
 
 def conll_row(
-    language: str, split: str, path, records: list[dict], info: dict, task: str = "ner", domain: str = "-"
+    language: str, split: str, path, records: list[dict], info: dict, task: str = "conll", domain: str = "-"
 ) -> dict:
     """Row for CoNLL records ``{"tokens", "tags"}`` and the ``info`` of :func:`xlt.data.conll.read_conll`."""
     tokens = sum(len(r["tokens"]) for r in records)
@@ -119,17 +118,17 @@ def stats_row_for_file(
     """Read one raw benchmark file with the project's loader and build its row.
 
     ``task`` ``cls`` reads a ``.review`` file (labelled for train/test, texts only for unlabeled);
-    ``ner``/``conll`` reads a CoNLL file with the given encoding.
+    ``conll`` reads a CoNLL file with the given encoding.
     """
-    if task in CLS_TASKS:
+    if task == "cls":
         if split == "unlabeled":
             return unlabeled_pool_row(language, domain, [path], task=task)
         records, info = cls.load_cls_split(path)
         return cls_row(language, domain, split, path, records, info, task=task)
-    if task in CONLL_TASKS:
+    if task == "conll":
         records, info = conll.read_ner_file(path, encoding=encoding, scheme=scheme)
         return conll_row(language, split, path, records, info, task=task, domain=domain or "-")
-    raise UserError(f"task {task!r}: expected one of {', '.join(CLS_TASKS + CONLL_TASKS)}")
+    raise UserError(f"task {task!r}: expected one of {', '.join(TASKS)}")
 
 
 def unlabeled_pool_row(language: str, domain: str, paths, task: str = "cls") -> dict:
@@ -146,7 +145,7 @@ def given_corpus_row(task: str, language: str, domain: str, entries: list[dict])
     workflow reads them (:func:`xlt.data.unlabeled.read_unlabeled`: repeats dropped, gold labels ignored)."""
     from xlt.data.unlabeled import read_unlabeled
 
-    kind = "sequence" if task in CLS_TASKS else "token"
+    kind = TASK_KIND[task]
     paths = [e["path"] for e in entries]
     first = entries[0]
     records, _ = read_unlabeled(paths, kind, input_format=first.get("format") or "auto", field=first.get("field"),
@@ -179,7 +178,7 @@ def stats_rows(entries: list[dict]) -> list[dict]:
         paths = [entry["path"] for entry in group]
         if split == GIVEN_SPLIT:
             rows.append(given_corpus_row(task, language, domain, group))
-        elif task in CLS_TASKS and split == "unlabeled":
+        elif task == "cls" and split == "unlabeled":
             rows.append(unlabeled_pool_row(language, domain, paths, task=task))
         elif len(paths) > 1:
             raise UserError(
@@ -201,7 +200,7 @@ def entity_type_mismatches(rows: list[dict], source_language: str) -> list[str]:
     def types(row):
         return {t for t in conll.ENTITY_TYPES if int(row.get(f"entities_{t}") or 0) > 0}
 
-    ner = [r for r in rows if r["task"] in CONLL_TASKS]
+    ner = [r for r in rows if r["task"] == "conll"]
     source = next((r for r in ner if r["language"] == source_language and r["split"] == "train"), None)
     if source is None:
         return []

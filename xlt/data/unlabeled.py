@@ -6,7 +6,7 @@ plain text (one text, or one sentence of space-separated words, per line), JSON 
 ``text`` / ``tokens``), CoNLL columns (NER; tags dropped) or Webis-CLS-10 review XML (CLS; stars dropped).
 Records are ``{"text"}`` (CLS) or ``{"tokens"}`` (NER). Where the file carries a gold label (a CoNLL tag
 column, Webis stars), it rides along as ``oracle_label`` / ``oracle_tags``: read only by the oracle diagnostic
-of the self-training health records (:mod:`xlt.health`), never by training or selection.
+of the self-training health records (:mod:`xlt.selftrain.health`), never by training or selection.
 
 Repeats are dropped (first occurrence kept), texts that are also target test items are left out, and
 ``size`` records are drawn with ``seed`` (all of them when ``size`` is None), in file order.

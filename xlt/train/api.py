@@ -643,7 +643,7 @@ def train_soft(init_dir, examples: Sequence[dict], teacher_probs, *, kind: str, 
     plain head when 1) learns the teacher's probabilities by MSE.
 
     ``teacher_probs``: ``[N, C]`` (sequence) or a list of ``[n_words, C]`` (token) — for a teacher with
-    voters, the mean of its voters (:func:`xlt.voters.soft_labels`).
+    voters, the mean of its voters (:func:`xlt.selftrain.voters.soft_labels`).
     """
     hp = _check_hp(hp, "train_soft")
     if kind not in KINDS:
@@ -663,7 +663,7 @@ def train_soft(init_dir, examples: Sequence[dict], teacher_probs, *, kind: str, 
         targets = np.asarray(teacher_probs, dtype=np.float32)
         if targets.shape != (len(texts), n_labels):
             raise UserError(f"teacher_probs: expected shape [{len(texts)}, {n_labels}], got {list(targets.shape)} "
-                            "(average a teacher's voters with xlt.voters.soft_labels)")
+                            "(average a teacher's voters with xlt.selftrain.voters.soft_labels)")
     else:
         texts = _sentences(examples, "examples")
         if len(teacher_probs) != len(texts):

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 
 from xlt.errors import UserError
-from xlt.selftrain import parse_schedule
+from xlt.selftrain.schedule import Step, parse_schedule
 
 BTF_KINDS = ("task", "random", "none")
 # The grammar's pieces as regular expressions (also the rules' wildcard constraints: xlt.layout).
@@ -35,32 +35,12 @@ HARD_RE = re.compile(rf"^{HARD_STEP_PATTERN}$")
 
 
 @dataclass(frozen=True)
-class ChainStep:
-    """One self-training step of a chain."""
-
-    kind: str  # "soft" or "hard"
-    round: int
-    threshold: str | None = None  # "auto" or the fixed value as text, hard steps only
-
-    @property
-    def token(self) -> str:
-        if self.kind == "soft":
-            return f"S{self.round}"
-        return f"H{self.round}-{self.threshold if self.threshold == 'auto' else 't' + self.threshold}"
-
-    @property
-    def stage(self) -> str:
-        """Stage name used in results and tables, e.g. ``round2-soft``."""
-        return f"round{self.round}-{self.kind}"
-
-
-@dataclass(frozen=True)
 class Chain:
     """A parsed chain: BTF kind, head kind and the steps so far."""
 
     btf: str
     heads: str
-    steps: tuple[ChainStep, ...]
+    steps: tuple[Step, ...]
 
     @property
     def root(self) -> str:
@@ -71,7 +51,7 @@ class Chain:
         return ".".join([self.root] + [s.token for s in self.steps])
 
     @property
-    def last(self) -> ChainStep:
+    def last(self) -> Step:
         return self.steps[-1]
 
     def parent(self) -> "Chain":
@@ -99,10 +79,10 @@ def parse_chain(name: str) -> Chain:
     steps = []
     for tok in tokens[1:]:
         if m := SOFT_RE.match(tok):
-            steps.append(ChainStep("soft", int(m.group(1))))
+            steps.append(Step("soft", int(m.group(1))))
         elif m := HARD_RE.match(tok):
             thr = m.group(2)
-            steps.append(ChainStep("hard", int(m.group(1)), thr if thr == "auto" else thr[1:]))
+            steps.append(Step("hard", int(m.group(1)), thr if thr == "auto" else thr[1:]))
         else:
             raise UserError(f"chain {name!r}: step {tok!r} is not S<round> or H<round>-<auto|t<number>>")
     return Chain(root.group(1), root.group(2), tuple(steps))
@@ -114,7 +94,7 @@ def variant_chain(variant: dict, task_schedule: str) -> Chain:
     heads = "vm" if variant["voters"] else "plain"
     threshold = "auto" if variant["threshold"] == "auto" else format_threshold(variant["threshold"])
     steps = tuple(
-        ChainStep(s.kind, s.round, threshold if s.kind == "hard" else None) for s in parse_schedule(schedule)
+        Step(s.kind, s.round, threshold if s.kind == "hard" else None) for s in parse_schedule(schedule)
     )
     return Chain(variant["btf"], heads, steps)
 

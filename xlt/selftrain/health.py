@@ -21,7 +21,7 @@ from typing import Sequence
 
 import numpy as np
 
-from xlt.voters import as_voter_probs
+from xlt.selftrain.voters import as_voter_probs
 
 #: Record fields holding gold labels of target texts, never read by training or selection.
 ORACLE_FIELDS = {"sequence": "oracle_label", "token": "oracle_tags"}

@@ -44,3 +44,27 @@ def voters_decision(probs, alpha: float) -> tuple[np.ndarray, np.ndarray]:
 def soft_labels(probs) -> np.ndarray:
     """Teacher soft labels ``[N, C]``: the mean of the voters' probabilities ``[M, N, C]`` (float32)."""
     return as_voter_probs(probs).mean(axis=0).astype(np.float32)
+
+
+def voters_agree(probs, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """Voters Module decision policy (Eq. 4, :func:`voters_decision`) with -1 for rejected samples.
+
+    A sample gets pseudo label j when every voter's argmax is j and every voter's confidence for j is
+    strictly greater than ``alpha``. Returns ``(mask [N] bool, labels [N] int)``.
+    """
+    mask, labels = voters_decision(probs, alpha)
+    return mask, np.where(mask, labels, -1)
+
+
+def voter_confidence(probs) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit, the agreed label and the confidence Eq. 4 compares with alpha.
+
+    ``probs`` [M, N, C] (or [N, C]). The confidence is the smallest voter probability of the agreed label, or
+    -1 where the voters' argmaxes differ; a unit passes at alpha exactly when its confidence is > alpha, as in
+    :func:`voters_agree`."""
+    p = as_voter_probs(probs)
+    votes = p.argmax(axis=-1)
+    labels = votes[0]
+    agree = (votes == labels[None, :]).all(axis=0)
+    conf = np.take_along_axis(p, np.broadcast_to(labels[None, :, None], p.shape[:2] + (1,)), axis=-1)[..., 0]
+    return np.where(agree, conf.min(axis=0), -1.0), labels.astype(np.int64)

@@ -32,7 +32,7 @@ rule soft_label_step:
         kind=task_kind,
         hp=soft_hp,
         n_voters=chain_voters,
-        voter_sizes=config["self_training"]["voters"]["size_offsets"],
+        voter_offsets=config["self_training"]["voters"]["size_offsets"],
         runtime=RUNTIME,
         guards=config["self_training"]["guards"],
         class_keep_ratio=config["self_training"]["class_keep_ratio"],

@@ -6,15 +6,18 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from xlt.models.heads import (PlainHead, VotersModule, build_head, default_voter_sizes, hard_label_ce_loss,
-                              soft_label_mse_loss)
+from xlt.models.heads import (PlainHead, VotersModule, build_head, hard_label_ce_loss, soft_label_mse_loss,
+                              voter_widths)
 
 
-def test_default_voter_sizes_differ_slightly_around_hidden():
-    assert default_voter_sizes(768, 5) == [768, 720, 816, 672, 864]
-    assert default_voter_sizes(384, 3) == [384, 360, 408]
-    sizes = default_voter_sizes(32, 5)
-    assert len(set(sizes)) == 5 and all(s > 0 for s in sizes)
+def test_voter_widths_are_hidden_plus_the_configured_offsets():
+    assert voter_widths(768, [0, -16, 16, -32, 32], 5) == [768, 752, 784, 736, 800]
+    assert voter_widths(384, [0, -16, 16, -32, 32], 3) == [384, 368, 400]  # the first M offsets
+    assert voter_widths(16, [0, -16, 16], 3) == [16, 8, 32]  # never below 8
+    with pytest.raises(ValueError, match="at least 3 integers"):
+        voter_widths(384, [0, -16], 3)
+    with pytest.raises(ValueError, match="voter_sizes must be 3 positive integers"):
+        build_head(16, 3, n_voters=3)  # a Voters Module is built with its widths
 
 
 def test_heads_share_input_and_output_sizes():

@@ -142,7 +142,7 @@ def run(tmp_path_factory):
         code, log = run_script("soft_label_step", tmp,
                                input={"teacher": str(ft), "student_init": str(base), "corpus": corpus_file},
                                params={"kind": kind, "hp": {**HP, "epochs": 12}, "n_voters": 3,
-                                       "voter_sizes": [0, -4, 4], "runtime": {"inference_batch_size": 64}, "guards": "off",
+                                       "voter_offsets": [0, -4, 4], "runtime": {"inference_batch_size": 64}, "guards": "off", "class_keep_ratio": 0.5,
                                        "seed": 1, "checkpoints": str(tmp / "ck")},
                                output={"model": str(st), "health": str(st.parent / "health.json")},
                                wildcards={"task": task, "target": target, "seed": "1", "chain": "task-vm.S1"})
@@ -526,7 +526,7 @@ def _hard_step(run, tmp_path, monkeypatch, *, keep, fixed_threshold, alpha):
         input={"student": str(run["sequence"]["st"]), "alpha": str(folder / "alpha.json"),
                "keep": str(folder / "keep.json"), "source": _cls_source(run), "corpus": corpus},
         params={"kind": "sequence", "hp": {**HP, "epochs": 1}, "balance": "none", "fixed_threshold": fixed_threshold,
-                "ner_selection": "sentence", "guards": "off", "runtime": {"inference_batch_size": 64}, "seed": 1,
+                "ner_selection": "sentence", "guards": "off", "class_keep_ratio": 0.5, "runtime": {"inference_batch_size": 64}, "seed": 1,
                 "checkpoints": str(tmp_path / "ck")},
         output={"model": str(folder / "model"), "pseudo": str(folder / "pseudo_labels.json")},
         wildcards={"task": "cls", "target": "de-books", "seed": "1", "chain": "task-vm.S1.H1-auto"})
@@ -579,7 +579,7 @@ def test_threshold_and_hard_steps_use_the_labels_of_the_model(run, tmp_path):
                            input={"student": str(tok["st"]), "alpha": str(threshold / "alpha.json"),
                                   "keep": str(threshold / "keep.json"), "source": str(source), "corpus": str(corpus)},
                            params={"kind": "token", "hp": HP, "balance": "none", "fixed_threshold": 0.0,
-                                   "ner_selection": "token", "guards": "off", "runtime": {"inference_batch_size": 64},
+                                   "ner_selection": "token", "guards": "off", "class_keep_ratio": 0.5, "runtime": {"inference_batch_size": 64},
                                    "seed": 1,
                                    "checkpoints": str(tmp_path / "ck")},
                            output={"model": str(hard), "pseudo": str(hard.parent / "pseudo_labels.json")},

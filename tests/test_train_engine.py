@@ -164,7 +164,7 @@ def test_soft_labels_train_a_voters_student_then_hard_labels_continue_it(base, s
     teacher = api.predict_probs(seq_teacher, unlabelled, batch_size=16, max_length=32)
     hp = {**FAST, "epochs": 20}  # MSE on probabilities has small gradients: more steps than cross-entropy
     api.train_soft(base, unlabelled, soft_labels(teacher), kind="sequence", labels=["neg", "pos"], n_voters=3,
-                   voter_sizes=[32, 24, 40], out_dir=tmp_path / "soft", hp=hp, seed=4, checkpoint_dir=None)
+                   voter_offsets=[0, -8, 8], out_dir=tmp_path / "soft", hp=hp, seed=4, checkpoint_dir=None)
     model, _, meta = api.load_classifier(tmp_path / "soft")
     assert meta == {"kind": "sequence", "labels": ["neg", "pos"], "n_voters": 3, "voter_sizes": [32, 24, 40],
                     "pooling": "cls"}
@@ -176,7 +176,7 @@ def test_soft_labels_train_a_voters_student_then_hard_labels_continue_it(base, s
 
     # the same chain with one optimizer step at a tiny rate: the student has not learned its teacher
     api.train_soft(base, unlabelled, soft_labels(teacher), kind="sequence", labels=["neg", "pos"], n_voters=3,
-                   voter_sizes=[32, 24, 40], out_dir=tmp_path / "untrained", hp={**hp, "max_steps": 1,
+                   voter_offsets=[0, -8, 8], out_dir=tmp_path / "untrained", hp={**hp, "max_steps": 1,
                    "learning_rate": 1e-7}, seed=4, checkpoint_dir=None)
     untrained = api.predict_probs(tmp_path / "untrained", unlabelled, batch_size=16, max_length=32)
     fired = check_soft_fit(soft_fit("sequence", soft_labels(teacher), untrained, ["neg", "pos"]))
@@ -197,7 +197,7 @@ def test_hard_labels_for_ner_may_ignore_words(base, tmp_path):
     sentences = ner_sentences(24, 12)
     probs = [np.full((len(s["tokens"]), 5), 0.2, dtype=np.float32) for s in sentences]
     api.train_soft(base, [{"tokens": s["tokens"]} for s in sentences], probs, kind="token", labels=TAGS,
-                   n_voters=1, voter_sizes=None, out_dir=tmp_path / "soft", hp={**FAST, "epochs": 1}, seed=0,
+                   n_voters=1, voter_offsets=None, out_dir=tmp_path / "soft", hp={**FAST, "epochs": 1}, seed=0,
                    checkpoint_dir=None)
     partial = [{"tokens": s["tokens"], "tags": [t if t != "O" else None for t in s["tags"]]} for s in sentences]
     metrics = api.train_hard(tmp_path / "soft", partial, kind="token", out_dir=tmp_path / "hard",
@@ -227,7 +227,10 @@ def test_bad_inputs_are_one_line_user_errors(base, tmp_path):
         assert "\n" not in str(err.value)
     with pytest.raises(UserError, match="teacher_probs"):
         api.train_soft(base, [{"text": "x"}], np.ones((1, 3)), kind="sequence", labels=["neg", "pos"], n_voters=2,
-                       voter_sizes=None, out_dir=tmp_path / "x", hp={}, seed=0, checkpoint_dir=None)
+                       voter_offsets=None, out_dir=tmp_path / "x", hp={}, seed=0, checkpoint_dir=None)
+    with pytest.raises(UserError, match="size_offsets: voter width offsets: expected at least 3 integers"):
+        api.train_soft(base, [{"text": "x"}], np.ones((1, 2)) / 2, kind="sequence", labels=["neg", "pos"], n_voters=3,
+                       voter_offsets=[0, 4], out_dir=tmp_path / "x", hp={}, seed=0, checkpoint_dir=None)
     with pytest.raises(UserError, match=r"tags\[1\]"):
         api.finetune(base, [{"tokens": ["a", "b"], "tags": ["O", "B-XYZ"]}], kind="token", labels=TAGS,
                      out_dir=tmp_path / "x", hp={}, seed=0, checkpoint_dir=None)
@@ -262,7 +265,7 @@ def test_interrupted_mlm_and_voter_training_resume_to_identical_weights(base, tm
     def run(tag):
         api.continue_mlm(base, texts, tmp_path / tag / "mlm", hp=mlm_hp, seed=9, checkpoint_dir=tmp_path / tag / "ck1")
         api.train_soft(tmp_path / "ref" / "mlm", [{"tokens": s["tokens"]} for s in sentences], teacher, kind="token",
-                       labels=TAGS, n_voters=3, voter_sizes=None, out_dir=tmp_path / tag / "soft", hp=soft_hp,
+                       labels=TAGS, n_voters=3, voter_offsets=[0, -2, 2], out_dir=tmp_path / tag / "soft", hp=soft_hp,
                        seed=9, checkpoint_dir=tmp_path / tag / "ck2")
 
     run("ref")
@@ -276,7 +279,7 @@ def test_interrupted_mlm_and_voter_training_resume_to_identical_weights(base, tm
         crash_after_checkpoint(m, at_step=4)
         with pytest.raises(Crash):
             api.train_soft(tmp_path / "ref" / "mlm", [{"tokens": s["tokens"]} for s in sentences], teacher,
-                           kind="token", labels=TAGS, n_voters=3, voter_sizes=None, out_dir=tmp_path / "new" / "soft",
+                           kind="token", labels=TAGS, n_voters=3, voter_offsets=[0, -2, 2], out_dir=tmp_path / "new" / "soft",
                            hp=soft_hp, seed=9, checkpoint_dir=tmp_path / "new" / "ck2")
     torch.manual_seed(12345)  # a polluted random state must not matter after resuming
     run("new")

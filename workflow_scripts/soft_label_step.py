@@ -15,19 +15,6 @@ log = start(snakemake, "soft_label_step")  # noqa: F821
 pin_snakemake_job(snakemake)  # noqa: F821  (one GPU per local job: profiles/workstation)
 
 
-def voter_widths(model_dir, offsets, n_voters):
-    """Intermediate width of voter i = the encoder's hidden size + offset i (None for one plain head)."""
-    if n_voters == 1:
-        return None
-    from transformers import AutoConfig
-
-    from xlt.models.files import reading_model
-
-    with reading_model(model_dir):
-        hidden = AutoConfig.from_pretrained(model_dir).hidden_size
-    return [max(8, hidden + int(o)) for o in list(offsets)[:n_voters]]
-
-
 def oracle(kind, probs, records, labels):
     """Accuracy of a model's argmax against the gold labels the corpus carries (None when it has none)."""
     gold = oracle_fields(kind, records)
@@ -45,10 +32,9 @@ def main(sm):
     corpus = read_records(sm.input.corpus, input_field(p.kind))
     teacher = predict_probs(sm.input.teacher, corpus, batch_size=p.runtime["inference_batch_size"], max_length=p.hp["max_length"])
     soft_labels = mean_over_heads(p.kind, teacher)
-    voter_sizes = voter_widths(sm.input.student_init, p.voter_sizes, p.n_voters)
     with atomic_path(sm.output.model) as out:
         metrics = train_soft(sm.input.student_init, corpus, soft_labels, kind=p.kind, labels=labels,
-                             n_voters=p.n_voters, voter_sizes=voter_sizes, out_dir=out, hp=training_hp(p), seed=p.seed,
+                             n_voters=p.n_voters, voter_offsets=p.voter_offsets, out_dir=out, hp=training_hp(p), seed=p.seed,
                              checkpoint_dir=p.checkpoints, runtime=training_runtime(sm))
         student = predict_probs(out, corpus, batch_size=p.runtime["inference_batch_size"], max_length=p.hp["max_length"])
         fit = soft_fit(p.kind, soft_labels, student, labels)

@@ -364,8 +364,8 @@ def model_card(meta: dict, chain: list[tuple[str, dict]], scores: list[dict], ex
         if not isinstance(hp, dict):
             continue
         extra = {k: p[k] for k in ("n_voters", "fixed_threshold", "ner_selection") if k in p}
-        if "voter_sizes" in p:
-            extra["voter_width_offsets"] = p["voter_sizes"]  # soft_label_step: width of voter i = hidden + offset i
+        if "voter_offsets" in p:
+            extra["voter_width_offsets"] = p["voter_offsets"]  # soft_label_step: width of voter i = hidden + offset i
         lines.append(f"- {a.get('rule', '?')} (`{Path(folder).parent.name}`): "
                      + ", ".join(f"{k} {_fmt(v)}" for k, v in {**hp, **extra}.items()))
     if lines[-1] == "":

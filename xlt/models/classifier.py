@@ -22,8 +22,7 @@ from xlt.io import atomic_path, read_json
 from xlt.models.files import reading_model
 from xlt.models.heads import build_head
 from xlt.models.providers import quiet_transformers
-
-KINDS = ("sequence", "token")
+from xlt.tasks import KINDS
 
 
 class XLTClassifierConfig(PretrainedConfig):

@@ -9,9 +9,10 @@ voters, though the input and output dimensions are the same." Voter i is
 
     dropout → Linear(hidden, d_i) → GELU → dropout → Linear(d_i, C)      y_i = softmax(W_i h_i + b_i)
 
-with its own weights and dropout masks. The paper gives no sizes; by default d_i = hidden × (1 + δ_i) with
-δ = 0, −1/16, +1/16, −2/16, +2/16, … (mBERT, hidden 768: 768, 720, 816, 672, 864; e5-small, hidden 384:
-384, 360, 408, 336, 432) — the same order of magnitude, minor differences, any model size.
+with its own weights and dropout masks. The paper gives no sizes; d_i = hidden + offset_i with the offsets of
+``self_training.voters.size_offsets`` (default 0, −16, +16, −32, +32: mBERT, hidden 768: 768, 752, 784, 736,
+800; e5-small, hidden 384: 384, 368, 400, 352, 416), at least 8 (:func:`voter_widths`) — the same order of
+magnitude, minor differences, any model size.
 
 When the module is ablated (``n_voters = 1``, paper Table 5/6 "- VM") the head is the plain fine-tuning
 classifier: dropout → Linear(hidden, C).
@@ -19,19 +20,20 @@ classifier: dropout → Linear(hidden, C).
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 
-def default_voter_sizes(hidden: int, n_voters: int) -> list[int]:
-    """Intermediate sizes d_i = hidden × (1 + δ_i), δ = 0, −1/16, +1/16, −2/16, +2/16, …"""
-    sizes = []
-    for i in range(n_voters):
-        step = (i + 1) // 2
-        delta = (-step if i % 2 else step) / 16
-        sizes.append(max(1, round(hidden * (1 + delta))))
-    return sizes
+def voter_widths(hidden: int, offsets: Sequence[int], n_voters: int) -> list[int]:
+    """Intermediate widths of the voters: d_i = ``hidden`` + ``offsets[i]``, at least 8, for the first
+    ``n_voters`` offsets (``self_training.voters.size_offsets``)."""
+    offsets = list(offsets)
+    if len(offsets) < n_voters or not all(isinstance(o, int) and not isinstance(o, bool) for o in offsets):
+        raise ValueError(f"voter width offsets: expected at least {n_voters} integers, got {offsets!r}")
+    return [max(8, hidden + o) for o in offsets[:n_voters]]
 
 
 class PlainHead(nn.Module):
@@ -78,7 +80,7 @@ def build_head(hidden: int, n_labels: int, n_voters: int = 1, voter_sizes: list[
         raise ValueError(f"n_voters must be ≥ 1, got {n_voters}")
     if n_voters == 1:
         return PlainHead(hidden, n_labels, dropout)
-    sizes = list(voter_sizes) if voter_sizes else default_voter_sizes(hidden, n_voters)
+    sizes = list(voter_sizes or [])
     if len(sizes) != n_voters or any(int(d) < 1 for d in sizes):
         raise ValueError(f"voter_sizes must be {n_voters} positive integers, got {voter_sizes}")
     return VotersModule(hidden, n_labels, [int(d) for d in sizes], dropout)

@@ -74,14 +74,11 @@ class VotersModule(nn.Module):
         return torch.stack([voter(features) for voter in self.voters])
 
 
-def _voter_sizes(hidden: int, n_voters: int, sizes) -> list[int]:
-    if sizes:
-        return [int(d) for d in sizes]
-    out = []
-    for i in range(n_voters):
-        step = (i + 1) // 2
-        out.append(max(1, round(hidden * (1 + (-step if i % 2 else step) / 16))))
-    return out
+def _voter_sizes(n_voters: int, sizes) -> list[int]:
+    """The voters' intermediate widths as the model was trained with them (``voter_sizes`` of its config)."""
+    if not sizes or len(sizes) != n_voters:
+        raise ValueError(f"config.voter_sizes: expected the {n_voters} voters' widths, got {sizes!r}")
+    return [int(d) for d in sizes]
 
 
 class XLTPreTrainedModel(PreTrainedModel):
@@ -100,7 +97,7 @@ class XLTPreTrainedModel(PreTrainedModel):
         if config.n_voters == 1:
             self.head = PlainHead(hidden, n_labels, config.head_dropout)
         else:
-            sizes = _voter_sizes(hidden, config.n_voters, config.voter_sizes)
+            sizes = _voter_sizes(config.n_voters, config.voter_sizes)
             self.head = VotersModule(hidden, n_labels, sizes, config.head_dropout)
         self.post_init()
 

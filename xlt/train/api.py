@@ -34,7 +34,7 @@ from xlt.errors import UserError
 from xlt.io import atomic_path
 from xlt.models.classifier import KINDS, XLTClassifier, load_classifier, new_classifier, save_classifier
 from xlt.models.files import reading_model
-from xlt.models.heads import hard_label_ce_loss, soft_label_mse_loss
+from xlt.models.heads import hard_label_ce_loss, soft_label_mse_loss, voter_widths
 from xlt.models.providers import quiet_transformers
 from xlt.train import loop
 from xlt.train.data import (IGNORE, encode_texts, encode_words, flat_positions, inference_batches, pad_ids)
@@ -637,10 +637,11 @@ def _hard_task(tokenizer, examples, kind: str, labels: list[str], max_length: in
 
 
 def train_soft(init_dir, examples: Sequence[dict], teacher_probs, *, kind: str, labels: list[str], n_voters: int,
-               voter_sizes: list[int] | None, out_dir, hp: dict, seed: int, checkpoint_dir,
+               voter_offsets: Sequence[int] | None, out_dir, hp: dict, seed: int, checkpoint_dir,
                runtime: loop.Runtime | None = None) -> dict:
     """Eq. 1: a student restored from the Base Model ``init_dir`` with a new head (``n_voters`` voters, or the
-    plain head when 1) learns the teacher's probabilities by MSE.
+    plain head when 1) learns the teacher's probabilities by MSE. Voter i is the encoder's hidden size plus
+    ``voter_offsets[i]`` wide (:func:`xlt.models.heads.voter_widths`; ``self_training.voters.size_offsets``).
 
     ``teacher_probs``: ``[N, C]`` (sequence) or a list of ``[n_words, C]`` (token) — for a teacher with
     voters, the mean of its voters (:func:`xlt.selftrain.voters.soft_labels`).
@@ -650,9 +651,6 @@ def train_soft(init_dir, examples: Sequence[dict], teacher_probs, *, kind: str, 
         raise UserError(f"kind: expected one of {KINDS}, got {kind!r}")
     if not isinstance(n_voters, int) or n_voters < 1:
         raise UserError(f"n_voters: expected a positive integer, got {n_voters!r}")
-    if voter_sizes is not None and (len(voter_sizes) != n_voters
-                                    or not all(isinstance(d, (int, np.integer)) and d > 0 for d in voter_sizes)):
-        raise UserError(f"voter_sizes: expected {n_voters} positive integers, got {voter_sizes!r}")
     if not examples:
         raise UserError("examples: no training examples")
     device = loop.configure_torch()
@@ -672,8 +670,18 @@ def train_soft(init_dir, examples: Sequence[dict], teacher_probs, *, kind: str, 
         for i, (t, s) in enumerate(zip(targets, texts)):
             if t.shape != (len(s), n_labels):
                 raise UserError(f"teacher_probs[{i}]: expected shape [{len(s)}, {n_labels}], got {list(t.shape)}")
+    voter_sizes = None
+    if n_voters > 1:
+        from transformers import AutoConfig
+
+        with reading_model(init_dir):
+            hidden = AutoConfig.from_pretrained(init_dir).hidden_size
+        try:
+            voter_sizes = voter_widths(hidden, voter_offsets or [], n_voters)
+        except ValueError as err:
+            raise UserError(f"self_training.voters.size_offsets: {err}") from None
     model, tokenizer = new_classifier(init_dir, kind=kind, labels=list(labels), n_voters=n_voters,
-                                      voter_sizes=[int(d) for d in voter_sizes] if voter_sizes else None, head_dropout=hp["head_dropout"],
+                                      voter_sizes=voter_sizes, head_dropout=hp["head_dropout"],
                                       pooling=hp["pooling"], seed=seed)
     freeze_bottom(model.encoder, hp["frozen_layers"], hp["freeze_embeddings"])
     if kind == "sequence":

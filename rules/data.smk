@@ -106,8 +106,8 @@ rule subsample_source_train:
     conda:
         DATA_ENV
     params:
-        code=script_code("subsample_records.py"),
+        code=script_code("subsample_source_train.py"),
         size="{size}",
         seed=config["data"]["seed"],
     script:
-        "../workflow_scripts/subsample_records.py"
+        "../workflow_scripts/subsample_source_train.py"

@@ -19,8 +19,8 @@ rule predict:
     resources:
         gpu=1,
     params:
-        code=script_code("predict_file.py"),
+        code=script_code("predict.py"),
         runtime=RUNTIME,
         max_length=max_length,
     script:
-        "../workflow_scripts/predict_file.py"
+        "../workflow_scripts/predict.py"

@@ -93,12 +93,12 @@ rule figure2:
     conda:
         DATA_ENV
     params:
-        code=script_code("plot_thresholds.py"),
+        code=script_code("figure2.py"),
         title=figure2_title(),
         source_label="source: English training data",
         target_label="target: test set (analysis only)",
     script:
-        "../workflow_scripts/plot_thresholds.py"
+        "../workflow_scripts/figure2.py"
 
 
 rule stage_times:

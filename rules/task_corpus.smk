@@ -83,7 +83,7 @@ rule harvest_entity_sentences:
     conda:
         DATA_ENV
     params:
-        code=script_code("harvest_sentences.py"),
+        code=script_code("harvest_entity_sentences.py"),
         lang="{lang}",
         mapping=config["wikipedia"]["mapping"],
         max_sentences=config["wikipedia"]["max_sentences"],
@@ -95,7 +95,7 @@ rule harvest_entity_sentences:
         runtime=WIKI_RUNTIME,
         seed=config["data"]["seed"],
     script:
-        "../workflow_scripts/harvest_sentences.py"
+        "../workflow_scripts/harvest_entity_sentences.py"
 
 
 rule sample_random_wikipedia:
@@ -111,7 +111,7 @@ rule sample_random_wikipedia:
     conda:
         DATA_ENV
     params:
-        code=script_code("sample_random_sentences.py"),
+        code=script_code("sample_random_wikipedia.py"),
         lang=target_language,
         min_tokens=config["wikipedia"]["min_tokens"],
         max_tokens=config["wikipedia"]["max_tokens"],
@@ -119,7 +119,7 @@ rule sample_random_wikipedia:
         runtime=WIKI_RUNTIME,
         seed=config["data"]["seed"],
     script:
-        "../workflow_scripts/sample_random_sentences.py"
+        "../workflow_scripts/sample_random_wikipedia.py"
 
 
 rule prepare_unlabeled_text:

@@ -64,11 +64,11 @@ def test_on_the_workflow_an_edit_of_the_plots_reaches_the_figure_script_only(tmp
         fh.write("\n# edited\n")
     codedigest._digest.cache_clear()
     changed = {s.name for s in scripts if code_digest(s, tmp_path) != before[s.name]}
-    assert changed == {"plot_thresholds.py"}
+    assert changed == {"figure2.py"}
     with open(tmp_path / "xlt" / "wiki" / "harvest.py", "a", encoding="utf-8") as fh:
         fh.write("\n# edited\n")
     codedigest._digest.cache_clear()
     changed = {s.name for s in scripts if code_digest(s, tmp_path) != before[s.name]}
-    assert {"harvest_sentences.py", "map_entity_titles.py"} <= changed
+    assert {"harvest_entity_sentences.py", "map_entity_titles.py"} <= changed
     assert not {"finetune_source.py", "soft_label_step.py", "make_tables.py", "prepare_conll.py"} & changed
     codedigest._digest.cache_clear()

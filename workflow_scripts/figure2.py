@@ -42,5 +42,5 @@ def main(smk) -> None:
 
 
 if "snakemake" in globals():
-    start(snakemake, "plot_thresholds")  # noqa: F821
+    start(snakemake, "figure2")  # noqa: F821
     main(snakemake)  # noqa: F821

@@ -53,5 +53,5 @@ def main(smk) -> None:
 
 
 if "snakemake" in globals():
-    start(snakemake, "sample_random_sentences")  # noqa: F821
+    start(snakemake, "sample_random_wikipedia")  # noqa: F821
     main(snakemake)  # noqa: F821

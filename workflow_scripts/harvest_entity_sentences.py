@@ -66,5 +66,5 @@ def main(smk) -> None:
 
 
 if "snakemake" in globals():
-    start(snakemake, "harvest_sentences")  # noqa: F821
+    start(snakemake, "harvest_entity_sentences")  # noqa: F821
     main(snakemake)  # noqa: F821

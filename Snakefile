@@ -42,7 +42,7 @@ include: "rules/report.smk"
 rule all:
     default_target: True
     input:
-        all_targets(),
+        plan.all_targets(),
 
 
 onerror:

@@ -4,7 +4,7 @@
 
 rule bilingual_task_fitting:
     input:
-        base=base_model(),
+        base=plan.base_model(),
         corpus=layout.btf_file(*layout.RUN, "{corpus}", "balanced.jsonl"),
         heldout=layout.btf_file(*layout.RUN, "{corpus}", "heldout.jsonl"),
     output:
@@ -20,10 +20,10 @@ rule bilingual_task_fitting:
         gpu=1,
     params:
         code=script_code("bilingual_task_fitting.py"),
-        hp=btf_hp,
+        hp=plan.btf_hp,
         runtime=RUNTIME,
         guards=config["self_training"]["guards"],
-        seed=seed_of,
+        seed=plan.seed_of,
         checkpoints=layout.btf_file(*layout.RUN, "{corpus}", "checkpoints"),
     script:
         "../workflow_scripts/bilingual_task_fitting.py"

@@ -4,7 +4,7 @@
 
 rule prepare_cls_split:
     input:
-        review=review_input,
+        review=plan.review_input,
     output:
         data=f"{RESULTS}/data/cls/{{lang}}/{{domain}}/{{split}}.jsonl",
         info=f"{RESULTS}/data/cls/{{lang}}/{{domain}}/{{split}}.info.json",
@@ -23,8 +23,8 @@ rule prepare_cls_split:
 
 rule prepare_cls_unlabeled:
     input:
-        reviews=unlabeled_pool_input,
-        exclude=unlabeled_pool_exclusions,
+        reviews=plan.unlabeled_pool_input,
+        exclude=plan.unlabeled_pool_exclusions,
     output:
         data=f"{RESULTS}/data/cls/{{lang}}/{{domain}}/unlabeled.jsonl",
         info=f"{RESULTS}/data/cls/{{lang}}/{{domain}}/unlabeled.info.json",
@@ -35,7 +35,7 @@ rule prepare_cls_unlabeled:
     params:
         code=script_code("prepare_cls.py"),
         kind="unlabeled",
-        size=task_cfg("cls")["unlabeled_size"],
+        size=plan.task_cfg("cls")["unlabeled_size"],
         seed=config["data"]["seed"],
         fallback=config["data"]["cls"]["unlabeled_fallback"],
     script:
@@ -44,7 +44,7 @@ rule prepare_cls_unlabeled:
 
 rule prepare_conll_split:
     input:
-        conll=conll_input,
+        conll=plan.conll_input,
     output:
         data=f"{RESULTS}/data/conll/{{lang}}/{{split}}.jsonl",
         info=f"{RESULTS}/data/conll/{{lang}}/{{split}}.info.json",
@@ -56,14 +56,14 @@ rule prepare_conll_split:
         DATA_ENV
     params:
         code=script_code("prepare_conll.py"),
-        encoding=conll_encoding,
+        encoding=plan.conll_encoding,
     script:
         "../workflow_scripts/prepare_conll.py"
 
 
 rule data_stats:
     input:
-        unpack(data_stats_inputs),
+        unpack(plan.data_stats_inputs),
     output:
         tsv=f"{RESULTS}/data_stats.tsv",
     log:
@@ -72,7 +72,7 @@ rule data_stats:
         ENV
     params:
         code=script_code("data_stats.py"),
-        entries=data_stats_entries(),
+        entries=plan.data_stats_entries(),
         conll_source=config["tasks"]["conll"]["source_language"],
     script:
         "../workflow_scripts/data_stats.py"

@@ -3,23 +3,23 @@
 # the real loaders and the real Wikipedia harvest run on it unchanged.
 
 
-if SYNTHETIC:
+if plan.synthetic:
 
     rule make_synthetic_data:
         output:
-            synthetic_outputs(),
+            plan.synthetic_outputs(),
         log:
             "logs/make_synthetic_data.log",
         conda:
             DATA_ENV
         params:
             code=script_code("make_synthetic_data.py"),
-            out_root=synthetic_root,
+            out_root=plan.synthetic_root,
             seed=config["synthetic"]["seed"],
-            cls_languages=synthetic_cls_languages(),
-            cls_domains=task_cfg("cls")["domains"],
+            cls_languages=plan.synthetic_cls_languages(),
+            cls_domains=plan.task_cfg("cls")["domains"],
             cls_sizes=config["synthetic"]["cls_sizes"],
-            conll_languages=synthetic_conll_languages(),
+            conll_languages=plan.synthetic_conll_languages(),
             conll_sizes=config["synthetic"]["conll_sizes"],
             wiki_pages=config["synthetic"]["wiki_pages"],
         script:

@@ -9,11 +9,11 @@ for _task in ("cls", "conll"):
         name:
             f"evaluate_{_task}"
         input:
-            models=run_models,
-            health=run_health,
-            test=target_test,
+            models=plan.run_models,
+            health=plan.run_health,
+            test=plan.target_test,
         output:
-            scores=[layout.variant_scores(*layout.RUN, v) for v in task_cfg(_task)["variants"]],
+            scores=[layout.variant_scores(*layout.RUN, v) for v in plan.task_cfg(_task)["variants"]],
         log:
             f"logs/evaluate_{_task}/{{task}}-{{target}}-seed{{seed}}.log",
         benchmark:
@@ -26,9 +26,9 @@ for _task in ("cls", "conll"):
             gpu=1,
         params:
             code=script_code("evaluate_run.py"),
-            variants=run_evaluation,
-            kind=task_kind,
-            max_length=max_length,
+            variants=plan.run_evaluation,
+            kind=plan.task_kind,
+            max_length=plan.max_length,
             runtime=RUNTIME,
         script:
             "../workflow_scripts/evaluate_run.py"

@@ -3,9 +3,9 @@
 
 rule finetune_source:
     input:
-        base=btf_model_input,
-        train=source_train,
-        dev=source_dev,
+        base=plan.btf_model_input,
+        train=plan.source_train,
+        dev=plan.source_dev,
     output:
         model=directory(layout.finetune_file(*layout.RUN, "{btf}", "model")),
     log:
@@ -18,10 +18,10 @@ rule finetune_source:
         gpu=1,
     params:
         code=script_code("finetune_source.py"),
-        kind=task_kind,
-        hp=finetune_hp,
+        kind=plan.task_kind,
+        hp=plan.finetune_hp,
         runtime=RUNTIME,
-        seed=seed_of,
+        seed=plan.seed_of,
         checkpoints=layout.finetune_file(*layout.RUN, "{btf}", "checkpoints"),
     script:
         "../workflow_scripts/finetune_source.py"

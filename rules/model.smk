@@ -16,7 +16,7 @@ rule download_model:
         ENV
     params:
         code=script_code("download_model.py"),
-        name=hub_model_name,
+        name=plan.hub_model_name,
         revision="{revision}",
     script:
         "../workflow_scripts/download_model.py"
@@ -24,9 +24,9 @@ rule download_model:
 
 rule build_base_model:
     input:
-        vocabulary=vocabulary_files(),
-        warmup=source_training_texts(),
-        snapshot=base_model_snapshot(),
+        vocabulary=plan.vocabulary_files(),
+        warmup=plan.source_training_texts(),
+        snapshot=plan.base_model_snapshot(),
     output:
         model=directory(f"{RESULTS}/models/base"),
     log:
@@ -38,7 +38,7 @@ rule build_base_model:
     params:
         code=script_code("build_base_model.py"),
         model=config["model"],
-        vocabulary=vocabulary_sources(),
+        vocabulary=plan.vocabulary_sources(),
         seed=config["data"]["seed"],
     script:
         "../workflow_scripts/build_base_model.py"

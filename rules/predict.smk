@@ -4,8 +4,8 @@
 
 rule predict:
     input:
-        model=predict_model,
-        data=predict_input,
+        model=plan.predict_model,
+        data=plan.predict_input,
     output:
         predictions=f"{RESULTS}/predict/{{task}}/{{target}}/seed{{seed}}/{{variant}}/{{name}}.jsonl",
     log:
@@ -21,6 +21,6 @@ rule predict:
     params:
         code=script_code("predict.py"),
         runtime=RUNTIME,
-        max_length=max_length,
+        max_length=plan.max_length,
     script:
         "../workflow_scripts/predict.py"

@@ -13,7 +13,7 @@ localrules:
 
 rule average_table:
     input:
-        results=average_table_inputs,
+        results=plan.average_table_inputs,
     output:
         tsv=report(f"{RESULTS}/{{task}}_avg.tsv", category="Averages", labels={"task": "{task}"}),
     log:
@@ -22,14 +22,14 @@ rule average_table:
         DATA_ENV
     params:
         code=script_code("make_tables.py"),
-        tables=average_table_spec,
+        tables=plan.average_table_spec,
     script:
         "../workflow_scripts/make_tables.py"
 
 
 rule variants_table:
     input:
-        results=all_variants_inputs,
+        results=plan.all_variants_inputs,
     output:
         tsv=report(
             f"{RESULTS}/{{task}}_variants.tsv", category="Averages", labels={"task": "{task}", "table": "all variants"}
@@ -40,14 +40,14 @@ rule variants_table:
         DATA_ENV
     params:
         code=script_code("make_tables.py"),
-        tables=all_variants_spec,
+        tables=plan.all_variants_spec,
     script:
         "../workflow_scripts/make_tables.py"
 
 
 rule paired_table:
     input:
-        results=all_variants_inputs,
+        results=plan.all_variants_inputs,
     output:
         tsv=report(
             f"{RESULTS}/{{task}}_paired.tsv",
@@ -60,14 +60,14 @@ rule paired_table:
         DATA_ENV
     params:
         code=script_code("make_tables.py"),
-        tables=paired_spec,
+        tables=plan.paired_spec,
     script:
         "../workflow_scripts/make_tables.py"
 
 
 rule paper_table:
     input:
-        results=paper_table_inputs,
+        results=plan.paper_table_inputs,
     output:
         tsv=report(f"{RESULTS}/tables/{{table}}.tsv", category="Paper tables", labels={"table": "{table}"}),
     log:
@@ -78,14 +78,14 @@ rule paper_table:
         DATA_ENV
     params:
         code=script_code("make_tables.py"),
-        tables=paper_table_spec,
+        tables=plan.paper_table_spec,
     script:
         "../workflow_scripts/make_tables.py"
 
 
 rule figure2:
     input:
-        unpack(figure2_files),
+        unpack(plan.figure2_files),
     output:
         png=report(f"{RESULTS}/figures/figure2.png", category="Figure 2"),
     log:
@@ -94,7 +94,7 @@ rule figure2:
         DATA_ENV
     params:
         code=script_code("figure2.py"),
-        title=figure2_title(),
+        title=plan.figure2_title(),
         source_label="source: English training data",
         target_label="target: test set (analysis only)",
     script:
@@ -103,7 +103,7 @@ rule figure2:
 
 rule stage_times:
     input:
-        results=all_task_scores,
+        results=plan.all_task_scores,
     output:
         tsv=report(f"{RESULTS}/stage_times.tsv", category="Averages", labels={"table": "wall times"}),
     log:
@@ -119,7 +119,7 @@ rule stage_times:
 
 rule selftrain_table:
     input:
-        records=selftrain_inputs,
+        records=plan.selftrain_inputs,
     output:
         tsv=report(
             f"{RESULTS}/{{task}}_selftrain.tsv",
@@ -132,6 +132,6 @@ rule selftrain_table:
         DATA_ENV
     params:
         code=script_code("selftrain_table.py"),
-        entries=selftrain_entries,
+        entries=plan.selftrain_entries,
     script:
         "../workflow_scripts/selftrain_table.py"

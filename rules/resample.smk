@@ -3,8 +3,8 @@
 
 rule balance_languages:
     input:
-        source=source_train,
-        target=btf_target_corpus,
+        source=plan.source_train,
+        target=plan.btf_target_corpus,
     output:
         corpus=layout.btf_file(*layout.RUN, "{corpus}", "balanced.jsonl"),
         heldout=layout.btf_file(*layout.RUN, "{corpus}", "heldout.jsonl"),
@@ -17,9 +17,9 @@ rule balance_languages:
     params:
         code=script_code("balance_languages.py"),
         mode=config["resample"]["mode"],
-        heldout=btf_heldout,
-        source_language=source_language,
-        target_language=target_language,
-        seed=seed_of,
+        heldout=plan.btf_heldout,
+        source_language=plan.source_language,
+        target_language=plan.target_language,
+        seed=plan.seed_of,
     script:
         "../workflow_scripts/balance_languages.py"

@@ -11,9 +11,9 @@
 
 rule soft_label_step:
     input:
-        teacher=teacher_model,
-        student_init=student_init_model,
-        corpus=task_corpus,
+        teacher=plan.teacher_model,
+        student_init=plan.student_init_model,
+        corpus=plan.task_corpus,
     output:
         model=directory(layout.step_pattern("model")),
         health=layout.step_pattern("health"),
@@ -29,14 +29,14 @@ rule soft_label_step:
         gpu=1,
     params:
         code=script_code("soft_label_step.py"),
-        kind=task_kind,
-        hp=soft_hp,
-        n_voters=chain_voters,
+        kind=plan.task_kind,
+        hp=plan.soft_hp,
+        n_voters=plan.chain_voters,
         voter_offsets=config["self_training"]["voters"]["size_offsets"],
         runtime=RUNTIME,
         guards=config["self_training"]["guards"],
         class_keep_ratio=config["self_training"]["class_keep_ratio"],
-        seed=seed_of,
+        seed=plan.seed_of,
         checkpoints=layout.step_pattern("checkpoints"),
     script:
         "../workflow_scripts/soft_label_step.py"
@@ -45,9 +45,9 @@ rule soft_label_step:
 rule select_threshold:
     input:
         student=layout.step_pattern("model"),
-        teacher=teacher_model,
-        source=source_train,
-        previous_keep=previous_source_keep,
+        teacher=plan.teacher_model,
+        source=plan.source_train,
+        previous_keep=plan.previous_source_keep,
     output:
         alpha=layout.step_pattern("alpha"),
         curve=layout.step_pattern("curve_source"),
@@ -64,7 +64,7 @@ rule select_threshold:
         gpu=1,
     params:
         code=script_code("select_threshold.py"),
-        kind=task_kind,
+        kind=plan.task_kind,
         thresholds=config["self_training"]["thresholds"],
         curvature=config["self_training"]["curvature"],
         min_support=config["self_training"]["min_support"],
@@ -73,7 +73,7 @@ rule select_threshold:
         ner_curve=config["self_training"]["ner_curve"],
         guards=config["self_training"]["guards"],
         class_keep_ratio=config["self_training"]["class_keep_ratio"],
-        max_length=max_length,
+        max_length=plan.max_length,
         runtime=RUNTIME,
     script:
         "../workflow_scripts/select_threshold.py"
@@ -82,7 +82,7 @@ rule select_threshold:
 rule target_threshold_curve:
     input:
         student=layout.step_pattern("model"),
-        test=target_test,
+        test=plan.target_test,
     output:
         curve=layout.step_pattern("curve_target"),
     log:
@@ -97,11 +97,11 @@ rule target_threshold_curve:
         gpu=1,
     params:
         code=script_code("target_threshold_curve.py"),
-        kind=task_kind,
+        kind=plan.task_kind,
         thresholds=config["self_training"]["thresholds"],
         ner_selection=config["self_training"]["ner_selection"],
         ner_curve=config["self_training"]["ner_curve"],
-        max_length=max_length,
+        max_length=plan.max_length,
         runtime=RUNTIME,
     script:
         "../workflow_scripts/target_threshold_curve.py"
@@ -109,9 +109,9 @@ rule target_threshold_curve:
 
 rule hard_label_step:
     input:
-        unpack(hard_step_inputs),
-        source=source_train,
-        corpus=task_corpus,
+        unpack(plan.hard_step_inputs),
+        source=plan.source_train,
+        corpus=plan.task_corpus,
     output:
         model=directory(layout.step_pattern("model")),
         pseudo=layout.step_pattern("pseudo_labels"),
@@ -127,15 +127,15 @@ rule hard_label_step:
         gpu=1,
     params:
         code=script_code("hard_label_step.py"),
-        kind=task_kind,
-        hp=hard_hp,
-        balance=hard_balance,
-        fixed_threshold=fixed_threshold,
+        kind=plan.task_kind,
+        hp=plan.hard_hp,
+        balance=plan.hard_balance,
+        fixed_threshold=plan.fixed_threshold,
         ner_selection=config["self_training"]["ner_selection"],
         guards=config["self_training"]["guards"],
         class_keep_ratio=config["self_training"]["class_keep_ratio"],
         runtime=RUNTIME,
-        seed=seed_of,
+        seed=plan.seed_of,
         checkpoints=layout.step_pattern("checkpoints"),
     script:
         "../workflow_scripts/hard_label_step.py"

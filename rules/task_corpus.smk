@@ -20,7 +20,7 @@ rule download_wikipedia_dump:
         DATA_ENV
     params:
         code=script_code("download_dataset.py"),
-        url=wikipedia_dump_url,
+        url=plan.wikipedia_dump_url,
         url_key="wikipedia.dump_url_template",
         sha256=None,
         sha256_key="",
@@ -32,7 +32,7 @@ rule download_wikipedia_dump:
 
 rule extract_entities:
     input:
-        train=labelled_data("conll", task_cfg("conll")["source_language"], None, "train"),
+        train=plan.labelled_data("conll", plan.task_cfg("conll")["source_language"], None, "train"),
     output:
         entities=f"{RESULTS}/corpus/conll/entities.tsv",
     log:
@@ -51,7 +51,7 @@ rule extract_entities:
 rule map_entity_titles:
     input:
         entities=f"{RESULTS}/corpus/conll/entities.tsv",
-        resources=mapping_resources,
+        resources=plan.mapping_resources,
     output:
         titles=f"{RESULTS}/corpus/conll/{{lang}}/titles.tsv",
         stats=f"{RESULTS}/corpus/conll/{{lang}}/mapping_stats.tsv",
@@ -62,7 +62,7 @@ rule map_entity_titles:
     params:
         code=script_code("map_entity_titles.py"),
         lang="{lang}",
-        wiki=mapping_settings,
+        wiki=plan.mapping_settings,
         runtime=WIKI_RUNTIME,
     script:
         "../workflow_scripts/map_entity_titles.py"
@@ -72,7 +72,7 @@ rule harvest_entity_sentences:
     input:
         titles=f"{RESULTS}/corpus/conll/{{lang}}/titles.tsv",
         mapping_stats=f"{RESULTS}/corpus/conll/{{lang}}/mapping_stats.tsv",
-        dumps=dumps_of_lang,
+        dumps=plan.dumps_of_lang,
     output:
         corpus=f"{RESULTS}/corpus/conll/{{lang}}/entity_sentences.jsonl",
         stats=f"{RESULTS}/corpus/conll/{{lang}}/harvest_stats.tsv",
@@ -100,8 +100,8 @@ rule harvest_entity_sentences:
 
 rule sample_random_wikipedia:
     input:
-        dumps=dumps_of_target,
-        reference=task_corpus,
+        dumps=plan.dumps_of_target,
+        reference=plan.task_corpus,
     output:
         corpus=f"{RESULTS}/corpus/{{task}}/{{target}}/random_wikipedia.jsonl",
     log:
@@ -112,7 +112,7 @@ rule sample_random_wikipedia:
         DATA_ENV
     params:
         code=script_code("sample_random_wikipedia.py"),
-        lang=target_language,
+        lang=plan.target_language,
         min_tokens=config["wikipedia"]["min_tokens"],
         max_tokens=config["wikipedia"]["max_tokens"],
         min_sentences=config["wikipedia"]["min_sentences"],
@@ -124,8 +124,8 @@ rule sample_random_wikipedia:
 
 rule prepare_unlabeled_text:
     input:
-        files=given_unlabeled_files,
-        test=target_test,
+        files=plan.given_unlabeled_files,
+        test=plan.target_test,
     output:
         corpus=f"{RESULTS}/corpus/{{task}}/{{target}}/unlabeled_given.jsonl",
         info=f"{RESULTS}/corpus/{{task}}/{{target}}/unlabeled_given.info.json",
@@ -135,8 +135,8 @@ rule prepare_unlabeled_text:
         ENV
     params:
         code=script_code("prepare_unlabeled_text.py"),
-        kind=task_kind,
-        spec=given_unlabeled_spec,
+        kind=plan.task_kind,
+        spec=plan.given_unlabeled_spec,
         seed=config["data"]["seed"],
     script:
         "../workflow_scripts/prepare_unlabeled_text.py"

@@ -58,7 +58,7 @@ def write_jsonl(path, records):
 
 
 def jsonl_source(path, kind="sequence"):
-    """One entry of the rule's params.vocabulary (rules/common.smk: vocabulary_sources)."""
+    """One entry of the rule's params.vocabulary (xlt.workflow.data.DataPlan.vocabulary_sources)."""
     return {"path": str(path), "kind": kind, "format": "jsonl", "field": None, "encoding": "auto"}
 
 

@@ -124,7 +124,8 @@ def main() -> None:
                                                        num_attention_heads=2, intermediate_size=128)))
     h, ffn, layers, vocab = cfg.hidden_size, cfg.intermediate_size, cfg.num_hidden_layers, cfg.vocab_size
     settings = loop.Settings(epochs=1.0, max_steps=None, batch_size=a.batch, learning_rate=2e-5, warmup_ratio=0.1,
-                             weight_decay=0.01, grad_clip=1.0, seed=0, precision=a.precision)
+                             weight_decay=0.01, grad_clip=1.0, seed=0, checkpoint_every=10**9, log_every=10**9,
+                             precision=a.precision)
     rng = np.random.default_rng(0)
     n_seq = a.batch * (a.warmup + a.steps)
     rows = []

@@ -142,7 +142,8 @@ def main() -> None:
     ids = encode_texts(tokenizer, texts, a.max_length)
     lengths = np.array([len(x) for x in ids])
     settings = loop.Settings(epochs=1.0, max_steps=None, batch_size=a.batch, learning_rate=2e-5, warmup_ratio=0.1,
-                             weight_decay=0.01, grad_clip=1.0, seed=0)
+                             weight_decay=0.01, grad_clip=1.0, seed=0, checkpoint_every=10**9, log_every=10**9,
+                             precision="auto")
     common = dict(per_device_train_batch_size=a.batch, learning_rate=2e-5, warmup_steps=0.1, weight_decay=0.01,
                   max_grad_norm=1.0, lr_scheduler_type="linear", train_sampling_strategy="group_by_length",
                   logging_strategy="no", save_strategy="no", report_to="none", disable_tqdm=True,

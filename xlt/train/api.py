@@ -579,8 +579,11 @@ def warm_up_mlm_head(model_dir, texts: Sequence[str], out_dir, *, steps: int, le
     ids = _mlm_ids(tokenizer, texts, max_length)
     if not ids:
         raise UserError("texts: no non-empty source text to warm the MLM head up on")
+    mlm = DEFAULTS["continue_mlm"]  # how BTF's continued MLM logs, checkpoints and computes by default
     settings = loop.Settings(epochs=1.0, max_steps=int(steps), learning_rate=float(learning_rate), warmup_ratio=0.1,
-                             weight_decay=0.0, batch_size=int(batch_size), grad_clip=1.0, seed=int(seed))
+                             weight_decay=0.0, batch_size=int(batch_size), grad_clip=1.0, seed=int(seed),
+                             checkpoint_every=mlm["checkpoint_every"], log_every=mlm["log_every"],
+                             precision=mlm["precision"])
     task = mlm_task(model, tokenizer, ids, 0.15, seed, device)
     metrics = loop.train(model, task, settings, device=device, checkpoint_dir=None, name="warm_up_mlm_head")
     metrics["trainable_tensors"] = sum(1 for p in model.parameters() if p.requires_grad)

@@ -52,8 +52,8 @@ STATE_FILE = "state.pt"
 
 @dataclass
 class Settings:
-    """One stage's training settings. The defaults of the hyper-parameters live in the config schema and reach
-    the loop through :data:`xlt.train.api.DEFAULTS`; only the run-time knobs have defaults here."""
+    """One stage's training settings, all given: their defaults live in the config schema and reach the loop
+    through :data:`xlt.train.api.DEFAULTS` (the one table of defaults)."""
 
     epochs: float
     max_steps: int | None
@@ -63,9 +63,9 @@ class Settings:
     batch_size: int
     grad_clip: float
     seed: int
-    checkpoint_every: int = 200
-    log_every: int = 50
-    precision: str = "auto"
+    checkpoint_every: int
+    log_every: int
+    precision: str
 
 
 @dataclass

@@ -223,7 +223,7 @@ def test_make_tables_script(tmp_path, cls_results, capsys):
 
 
 def test_plot_thresholds_script(tmp_path):
-    script = _load_script("plot_thresholds")
+    script = _load_script("figure2")
     rows = [
         {"threshold": t, "accuracy": a, "recall": r, "selected": 1, "total": 1}
         for t, a, r in [(0.5, 0.9, 1.0), (0.9, 0.95, 0.7), (0.99, 0.99, 0.3)]

@@ -385,7 +385,8 @@ def test_wikidata_sitelinks_match_the_dumps(bench):
 def test_the_project_readers_accept_the_files(bench):
     from xlt.data.cls import load_cls_split
     from xlt.data.conll import read_conll
-    from xlt.wiki.dump import iter_articles, wikitext_to_text
+    from xlt.wiki.dump import iter_articles
+    from xlt.wiki.wikitext import wikitext_to_text
 
     root, _ = bench
     records, info = load_cls_split(root / "cls/jp/books/train.review")

@@ -13,15 +13,8 @@ from xml.sax.saxutils import escape
 import pytest
 
 from xlt.errors import UserError
-from xlt.wiki.dump import (
-    drop_templates,
-    is_namespaced_link,
-    iter_articles,
-    iter_pages,
-    paragraph_to_text,
-    prose_paragraphs,
-    wikitext_to_text,
-)
+from xlt.wiki.dump import iter_articles, iter_pages
+from xlt.wiki.wikitext import drop_templates, is_namespaced_link, paragraph_to_text, prose_paragraphs, wikitext_to_text
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 WIKI = DATA / "wikipedia"

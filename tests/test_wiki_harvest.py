@@ -274,13 +274,13 @@ def test_scripts_chain_from_training_data_to_corpora(tmp_path, dump):
             log=[str(tmp_path / "log")],
         ),
     )
-    _run_script("harvest_sentences", _harvest_smk(tmp_path, dump))
+    _run_script("harvest_entity_sentences", _harvest_smk(tmp_path, dump))
     corpus = [json.loads(line) for line in (tmp_path / "corpus.jsonl").read_text().splitlines()]
     assert {r["entity"] for r in corpus} == {"Lindenfeld", "Ostwerk"} and all(r["tokens"] for r in corpus)
     stats = dict(line.split("\t") for line in (tmp_path / "stats.tsv").read_text().splitlines()[1:])
     assert stats["sentences_kept"] == str(len(corpus)) and stats["mapping_entities"] == "3"
     assert stats["entities_unmapped"] == "1" and stats["dumps_truncated"] == "0"  # "Anna Berg" has no page
-    _run_script("sample_random_sentences", _sample_smk(tmp_path, dump, tmp_path / "corpus.jsonl"))
+    _run_script("sample_random_wikipedia", _sample_smk(tmp_path, dump, tmp_path / "corpus.jsonl"))
     random_corpus = (tmp_path / "random.jsonl").read_text().splitlines()
     assert len(random_corpus) == len(corpus) and set(json.loads(random_corpus[0])) == {"text", "tokens"}
 
@@ -289,7 +289,7 @@ def test_scripts_turn_user_errors_into_one_line_and_exit_1(tmp_path, capsys):
     ns = SimpleNamespace
     with pytest.raises(SystemExit) as stop:
         _run_script(
-            "harvest_sentences",
+            "harvest_entity_sentences",
             ns(
                 input=ns(titles=str(tmp_path / "missing.tsv"), mapping_stats=str(tmp_path / "m.tsv"), dumps=[]),
                 output=ns(corpus=str(tmp_path / "c.jsonl"), stats=str(tmp_path / "s.tsv")),
@@ -327,7 +327,7 @@ def _one_error_line(capsys, run) -> str:
 
 def test_a_mapping_without_target_titles_stops_with_one_line(tmp_path, dump, capsys):
     _titles(tmp_path, [], entities=3)  # e.g. same_title for a language whose titles differ
-    line = _one_error_line(capsys, lambda: _run_script("harvest_sentences", _harvest_smk(tmp_path, dump, 1)))
+    line = _one_error_line(capsys, lambda: _run_script("harvest_entity_sentences", _harvest_smk(tmp_path, dump, 1)))
     assert line == (
         "error: harvest de: 0 sentences kept, fewer than wikipedia.min_sentences = 1; "
         "mapping same_title found target pages for 0 of 3 entities (0 titles); "
@@ -339,18 +339,18 @@ def test_a_mapping_without_target_titles_stops_with_one_line(tmp_path, dump, cap
 def test_a_near_empty_harvest_and_a_dump_without_pages_stop(tmp_path, dump, capsys):
     _titles(tmp_path, ROWS, entities=10)
     line = _one_error_line(
-        capsys, lambda: _run_script("harvest_sentences", _harvest_smk(tmp_path, dump, 50, ["wikidata", "same_title"]))
+        capsys, lambda: _run_script("harvest_entity_sentences", _harvest_smk(tmp_path, dump, 50, ["wikidata", "same_title"]))
     )
     assert "harvest de: 5 sentences kept, fewer than wikipedia.min_sentences = 50" in line
     assert "mapping wikidata+same_title found target pages for 3 of 10 entities" in line
     empty = tmp_path / "empty.xml"
     empty.write_text(dump_xml([]), encoding="utf-8")
-    line = _one_error_line(capsys, lambda: _run_script("harvest_sentences", _harvest_smk(tmp_path, empty, 1)))
+    line = _one_error_line(capsys, lambda: _run_script("harvest_entity_sentences", _harvest_smk(tmp_path, empty, 1)))
     assert "0 sentences kept" in line and "1 dump(s): 0 pages, 0 articles" in line
     reference = tmp_path / "reference.jsonl"
     reference.write_text('{"text": "x"}\n' * 40, encoding="utf-8")
     line = _one_error_line(
-        capsys, lambda: _run_script("sample_random_sentences", _sample_smk(tmp_path, empty, reference, 20))
+        capsys, lambda: _run_script("sample_random_wikipedia", _sample_smk(tmp_path, empty, reference, 20))
     )
     assert (
         line
@@ -381,7 +381,7 @@ def test_damaged_input_is_counted_and_told_on_the_terminal(tmp_path, monkeypatch
     log, terminal = io.StringIO(), io.StringIO()
     monkeypatch.setattr(sys, "stderr", log)  # as in a job: stderr is the rule's log
     monkeypatch.setattr(sys, "__stderr__", terminal)
-    _run_script("harvest_sentences", _harvest_smk(tmp_path, cut, 5))
+    _run_script("harvest_entity_sentences", _harvest_smk(tmp_path, cut, 5))
     stats = dict(line.split("\t") for line in (tmp_path / "stats.tsv").read_text().splitlines()[1:])
     assert stats["dumps_truncated"] == "1" and stats["langlinks_rows_skipped"] == "2"
     assert stats["entities_unmapped"] == "7" and 5 <= int(stats["sentences_kept"]) < 200
@@ -393,7 +393,7 @@ def test_damaged_input_is_counted_and_told_on_the_terminal(tmp_path, monkeypatch
     reference.write_text('{"text": "x"}\n' * 500, encoding="utf-8")
     terminal.truncate(0)
     terminal.seek(0)
-    _run_script("sample_random_sentences", _sample_smk(tmp_path, cut, reference, 5))
+    _run_script("sample_random_wikipedia", _sample_smk(tmp_path, cut, reference, 5))
     assert terminal.getvalue().startswith("warning: random sample de: only ")
     assert (
         terminal.getvalue()

@@ -42,7 +42,8 @@ from typing import Iterable, Iterator, Sequence
 from xlt.errors import UserError
 from xlt.io import atomic_path
 from xlt.text import word_tokenize
-from xlt.wiki.dump import iter_articles, paragraph_to_text, prose_paragraphs
+from xlt.wiki.dump import iter_articles
+from xlt.wiki.wikitext import paragraph_to_text, prose_paragraphs
 from xlt.wiki.mapping import TitleRow
 from xlt.wiki.sentences import (
     SUBSTRING_SCRIPTS,

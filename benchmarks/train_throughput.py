@@ -128,7 +128,7 @@ def main() -> None:
     from xlt.models.classifier import new_classifier
     from xlt.models.heads import hard_label_ce_loss
     from xlt.models.providers import build_tiny_model, quiet_transformers
-    from xlt.train import api, loop
+    from xlt.train import api, batches, loop
     from xlt.train.data import encode_texts
 
     quiet_transformers()
@@ -154,7 +154,7 @@ def main() -> None:
     # fine-tuning: XLTClassifier with the plain head
     model, _ = new_classifier(work / "base", kind="sequence", labels=["neg", "pos"], seed=0)
     api.freeze_bottom(model.encoder, 0, False)
-    task = api._sequence_task(tokenizer, texts, np.array(labels), a.max_length, False, device)
+    task = batches._sequence_task(tokenizer, texts, np.array(labels), a.max_length, False, device)
     dataset = [{"input_ids": x, "labels": y} for x, y in zip(ids, labels)]
 
     def pad_classification(batch):

@@ -10,7 +10,7 @@ from xlt.gpus import pin_snakemake_job
 from xlt.selftrain.health import check_btf_heldout
 from xlt.io import atomic_path, read_jsonl, write_json
 from xlt.runtime import raise_guards, read_records, record_artifact, start, texts_of, training_hp
-from xlt.train.api import continue_mlm, mlm_loss
+from xlt.train.mlm import continue_mlm, mlm_loss
 from xlt.train.jobs import training_runtime
 
 log = start(snakemake, "bilingual_task_fitting")  # noqa: F821

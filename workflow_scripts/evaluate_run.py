@@ -11,7 +11,7 @@ from xlt.io import read_json, write_json
 from xlt.metrics import evaluate
 from xlt.runtime import code_version, read_records, start
 from xlt.tasks import gold_ids, ids_to_tags, input_field, model_labels, predicted_ids
-from xlt.train.api import predict_probs
+from xlt.train.inference import predict_probs
 
 log = start(snakemake, "evaluate")  # noqa: F821
 pin_snakemake_job(snakemake)  # noqa: F821  (one GPU per local job: profiles/workstation)

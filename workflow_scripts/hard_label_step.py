@@ -19,7 +19,8 @@ from xlt.runtime import raise_guards, read_records, record_artifact, start, trai
 from xlt.selftrain.pseudo import balance_classes, select_pseudo_labels
 from xlt.selftrain.voters import voter_confidence
 from xlt.tasks import input_field, model_labels
-from xlt.train.api import predict_probs, train_hard
+from xlt.train.api import train_hard
+from xlt.train.inference import predict_probs
 from xlt.train.jobs import training_runtime
 
 log = start(snakemake, "hard_label_step")  # noqa: F821

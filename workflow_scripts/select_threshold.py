@@ -17,7 +17,7 @@ from xlt.runtime import raise_guards, read_records, start
 from xlt.selftrain.pseudo import ner_unit, update_source_keep
 from xlt.selftrain.threshold import choose_alpha
 from xlt.tasks import gold_ids, input_field, model_labels, predicted_ids, threshold_curve_of
-from xlt.train.api import predict_probs
+from xlt.train.inference import predict_probs
 
 log = start(snakemake, "select_threshold")  # noqa: F821
 pin_snakemake_job(snakemake)  # noqa: F821  (one GPU per local job: profiles/workstation)

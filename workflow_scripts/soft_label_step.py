@@ -8,7 +8,8 @@ from xlt.selftrain.health import check_soft_classes, check_soft_fit, oracle_accu
 from xlt.io import atomic_path, write_json
 from xlt.runtime import raise_guards, read_records, record_artifact, start, training_hp
 from xlt.tasks import ids_to_tags, input_field, mean_over_heads, model_labels, predicted_ids
-from xlt.train.api import predict_probs, train_soft
+from xlt.train.api import train_soft
+from xlt.train.inference import predict_probs
 from xlt.train.jobs import training_runtime
 
 log = start(snakemake, "soft_label_step")  # noqa: F821

@@ -10,7 +10,7 @@ from xlt.report import write_curve
 from xlt.runtime import read_records, start
 from xlt.selftrain.pseudo import ner_unit
 from xlt.tasks import input_field, model_labels, threshold_curve_of
-from xlt.train.api import predict_probs
+from xlt.train.inference import predict_probs
 
 log = start(snakemake, "target_threshold_curve")  # noqa: F821
 pin_snakemake_job(snakemake)  # noqa: F821  (one GPU per local job: profiles/workstation)

@@ -231,7 +231,7 @@ def _read_webis(path: Path, kind: str, **_) -> list[dict]:
 def predict_records(model_dir, records: list[dict], *, batch_size: int = 64, max_length: int | None = None,
                     device: str | None = None, progress: Callable[[int, int], None] | None = None):
     """``(probs, meta)``: the heads' probabilities as :func:`xlt.train.api.predict_probs` gives them."""
-    from xlt.train.api import predict_probs
+    from xlt.train.inference import predict_probs
 
     info = model_info(model_dir)
     if max_length is None:

@@ -1,11 +1,11 @@
-"""Paired per-seed differences per component (xlt.paired, results/<task>_paired.tsv)."""
+"""Paired per-seed differences per component (xlt.report.paired, results/<task>_paired.tsv)."""
 
 import math
 
 import pandas as pd
 import pytest
 
-from xlt.paired import paired_rows, paired_table
+from xlt.report.paired import paired_rows, paired_table
 from xlt.report import build_table, write_table
 
 

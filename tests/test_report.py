@@ -248,7 +248,7 @@ def _bench(path, seconds, cpu, rss):
 
 
 def test_stage_times_sum_jobs_per_task_seed_and_rule(tmp_path):
-    from xlt.report import stage_times
+    from xlt.report.times import stage_times
 
     b = tmp_path / "benchmarks"
     _bench(b / "finetune_source" / "cls-de-books-seed1-task.tsv", 60.0, 55.0, 900)
@@ -271,7 +271,7 @@ def test_stage_times_sum_jobs_per_task_seed_and_rule(tmp_path):
 
 
 def test_stage_times_reject_a_file_that_is_not_a_benchmark(tmp_path):
-    from xlt.report import stage_times
+    from xlt.report.times import stage_times
 
     bad = tmp_path / "b" / "finetune_source" / "cls-de-books-seed1-task.tsv"
     bad.parent.mkdir(parents=True)

@@ -1,7 +1,8 @@
 """Snakemake script: results/<task>_selftrain.tsv, the health of every self-training step (xlt.report)."""
 
 from xlt.errors import exit_on_user_error
-from xlt.report import selftrain_table, write_table
+from xlt.report import write_table
+from xlt.report.health import selftrain_table
 from xlt.runtime import start
 
 log = start(snakemake, "selftrain_table")  # noqa: F821

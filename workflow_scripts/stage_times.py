@@ -1,7 +1,8 @@
 """Snakemake script: wall and CPU time per task, seed and rule, from the jobs' benchmark files."""
 
 from xlt.errors import exit_on_user_error
-from xlt.report import stage_times, write_table
+from xlt.report import write_table
+from xlt.report.times import stage_times
 from xlt.runtime import start
 
 log = start(snakemake, "stage_times")  # noqa: F821

@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CHILD = r"""
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
-from xlt.wiki.harvest import harvest_sentences, sample_random_sentences
+from xlt.wiki.harvest import harvest_sentences
+from xlt.wiki.random_sample import sample_random_sentences
 from xlt.wiki.mapping import TitleRow
 args = json.loads(open(sys.argv[1], encoding="utf-8").read())
 rows = [TitleRow(*r) for r in args["rows"]]

@@ -12,7 +12,9 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from xlt.wiki.harvest import allocate_caps, harvest_sentences, sample_random_sentences, write_stats_tsv
+from xlt.wiki.corpus_stats import write_stats_tsv
+from xlt.wiki.harvest import allocate_caps, harvest_sentences
+from xlt.wiki.random_sample import sample_random_sentences
 from xlt.wiki.mapping import TitleRow
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,13 +15,8 @@ import logging
 
 from xlt.errors import exit_on_user_error, warn
 from xlt.io import write_jsonl
-from xlt.wiki.harvest import (
-    check_corpus_size,
-    corpus_warning,
-    harvest_sentences,
-    read_stats_tsv,
-    write_stats_tsv,
-)
+from xlt.wiki.corpus_stats import check_corpus_size, corpus_warning, read_stats_tsv, write_stats_tsv
+from xlt.wiki.harvest import harvest_sentences
 from xlt.wiki.mapping import read_titles_tsv
 from xlt.runtime import start
 

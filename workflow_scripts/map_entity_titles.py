@@ -12,7 +12,7 @@ import logging
 
 from xlt.errors import exit_on_user_error
 from xlt.wiki.entities import read_entities_tsv
-from xlt.wiki.harvest import write_stats_tsv
+from xlt.wiki.corpus_stats import write_stats_tsv
 from xlt.wiki.mapping import join_mapping_config, map_entities, write_titles_tsv
 from xlt.runtime import start
 

@@ -12,7 +12,8 @@ import logging
 
 from xlt.errors import UserError, exit_on_user_error, warn
 from xlt.io import write_jsonl
-from xlt.wiki.harvest import check_corpus_size, sample_random_sentences
+from xlt.wiki.corpus_stats import check_corpus_size
+from xlt.wiki.random_sample import sample_random_sentences
 from xlt.runtime import start
 
 log = logging.getLogger("sample_random_sentences")

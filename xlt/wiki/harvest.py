@@ -12,8 +12,8 @@ sentences for NER. Two choices keep the corpus task-related *and* diverse:
   limit is lowered for everyone until the total fits ("water filling"); leftover slots go to randomly
   chosen entities.
 
-:func:`sample_random_sentences` draws the MBERT-wiki ablation's corpus: a uniform random sample
-(reservoir sampling, constant memory) of all sentences of the same dumps, as many as the entity corpus.
+The MBERT-wiki ablation's corpus (:func:`xlt.wiki.random_sample.sample_random_sentences`) is a uniform random
+sample (reservoir sampling, constant memory) of all sentences of the same dumps, as many as the entity corpus.
 
 Both keep sentences of ``min_tokens`` to ``max_tokens`` words that end with sentence punctuation,
 drop repeated sentences, and are seeded: the same dumps, entities and seed give the same corpus, in
@@ -39,8 +39,6 @@ from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Sequence
 
-from xlt.errors import UserError
-from xlt.io import atomic_path
 from xlt.text import word_tokenize
 from xlt.wiki.dump import iter_articles
 from xlt.wiki.wikitext import paragraph_to_text, prose_paragraphs
@@ -60,13 +58,8 @@ __all__ = [
     "entity_names",
     "iter_dump_sentences",
     "harvest_sentences",
-    "sample_random_sentences",
     "allocate_caps",
-    "write_stats_tsv",
-    "read_stats_tsv",
     "Progress",
-    "check_corpus_size",
-    "corpus_warning",
 ]
 
 
@@ -389,150 +382,3 @@ def harvest_sentences(
             cap,
         )
     return HarvestResult(records, stats, {t: dict(c) for t, c in sorted(per_type.items())})
-
-
-def sample_random_sentences(
-    dumps: Sequence,
-    lang: str,
-    size: int,
-    *,
-    min_tokens: int = 5,
-    max_tokens: int | None = 120,
-    seed: int = 0,
-    progress_seconds: float | None = 60.0,
-) -> HarvestResult:
-    """A uniform random sample of ``size`` sentences of the dumps (records ``text, tokens``), seeded.
-
-    Reservoir sampling (Algorithm R) keeps memory at ``size`` sentences whatever the dump's size. A
-    sentence equal to one already in the sample is skipped.
-    """
-    rng = random.Random(seed)
-    counts: Counter = Counter()
-    reservoir: list = []
-    held: dict[bytes, int] = {}  # digest -> how many copies are in the reservoir
-    n = 0
-    progress = Progress(counts, progress_seconds, "sentences_eligible", f"random sample {lang}")
-    for sentence in iter_dump_sentences(dumps, lang, counts=counts, progress=progress):
-        if not ends_like_sentence(sentence):
-            continue
-        tokens = word_tokenize(sentence, lang)
-        if not _length_ok(tokens, min_tokens, max_tokens):
-            continue
-        digest = _digest(sentence)
-        if digest in held:
-            counts["dropped_duplicate"] += 1
-            continue
-        item = (n, sentence, tokens, digest)
-        n += 1
-        counts["sentences_eligible"] = n
-        if len(reservoir) < size:
-            reservoir.append(item)
-            held[digest] = 1
-        else:
-            j = rng.randrange(n)
-            if j < size:
-                del held[reservoir[j][3]]
-                reservoir[j] = item
-                held[digest] = 1
-    reservoir.sort(key=lambda item: item[0])
-    records = [{"text": s, "tokens": t} for _, s, t, _ in reservoir]
-    if progress.lines:
-        progress.report()
-    stats = {
-        "dumps": len(dumps),
-        "dumps_truncated": counts["dumps_truncated"],
-        "pages_read": counts["pages_read"],
-        "xml_mb_read": round(counts["xml_bytes"] / 1e6, 1),
-        "articles": counts["articles"],
-        "sentences_eligible": n,
-        "dropped_duplicate": counts["dropped_duplicate"],
-        "sentences_kept": len(records),
-        "size_requested": size,
-        "seed": seed,
-    }
-    return HarvestResult(records, stats, {})
-
-
-def write_stats_tsv(path, stats: dict, per_type: dict | None = None) -> None:
-    """``key<TAB>value`` rows, then ``type.<TYPE>.<key><TAB>value`` rows per entity type."""
-    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
-        fh.write("key\tvalue\n")
-        for k, v in stats.items():
-            fh.write(f"{k}\t{v}\n")
-        for typ, values in (per_type or {}).items():
-            for k in ("entities", "entities_with_sentences", "sentences_kept"):
-                fh.write(f"type.{typ}.{k}\t{values.get(k, 0)}\n")
-
-
-def read_stats_tsv(path) -> dict[str, str]:
-    """The ``key -> value`` rows of a file written by :func:`write_stats_tsv` (values as text)."""
-    out: dict[str, str] = {}
-    try:
-        with open(path, encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, 1):
-                if lineno == 1 or not line.strip():
-                    continue
-                key, sep, value = line.rstrip("\n").partition("\t")
-                if not sep:
-                    raise UserError(f"{path}:{lineno}: expected key<TAB>value")
-                out[key] = value
-    except FileNotFoundError:
-        raise UserError(f"{path}: file not found") from None
-    return out
-
-
-def _n(value) -> int:
-    try:
-        return int(float(value))
-    except (TypeError, ValueError):
-        return 0
-
-
-def check_corpus_size(stats: dict, min_sentences: int, *, lang: str, mapping, what: str = "harvest") -> None:
-    """Raise one :class:`UserError` line when fewer than ``min_sentences`` sentences were kept.
-
-    The line names the language, the mapping and the counts that explain an empty corpus: entities
-    mapped, dumps and pages read (and cut off), sentences that mention a name or are eligible.
-    """
-    kept = _n(stats.get("sentences_kept"))
-    if kept >= min_sentences:
-        return
-    methods = "+".join([mapping] if isinstance(mapping, str) else list(mapping or [])) or "none"
-    parts = [f"{what} {lang}: {kept} sentences kept, fewer than wikipedia.min_sentences = {min_sentences}"]
-    if "mapped_titles" in stats:
-        entities = _n(stats.get("mapping_entities")) or _n(stats.get("entities"))
-        parts.append(
-            f"mapping {methods} found target pages for {_n(stats.get('entities'))} of {entities} entities "
-            f"({_n(stats.get('mapped_titles'))} titles)"
-        )
-    dumps = (
-        f"{_n(stats.get('dumps'))} dump(s): {_n(stats.get('pages_read'))} pages, {_n(stats.get('articles'))} articles"
-    )
-    if _n(stats.get("dumps_truncated")):
-        dumps += f", {_n(stats.get('dumps_truncated'))} cut off"
-    parts.append(dumps)
-    if "sentences_mentioning" in stats:
-        parts.append(f"{_n(stats.get('sentences_mentioning'))} sentences mention a mapped name")
-    if "sentences_eligible" in stats:
-        parts.append(f"{_n(stats.get('sentences_eligible'))} sentences eligible")
-    raise UserError("; ".join(parts))
-
-
-def corpus_warning(stats: dict, *, lang: str, what: str = "harvest") -> str | None:
-    """The one warning line for a corpus built from damaged or partial input, or ``None``.
-
-    Counts dumps cut off (target dumps and the mapping's inputs), malformed ``langlinks`` rows skipped
-    and entities without a target page, as ``stats`` (harvest_stats.tsv) has them."""
-    parts = []
-    cut = _n(stats.get("dumps_truncated")) + _n(stats.get("mapping_dumps_truncated"))
-    if cut:
-        parts.append(f"{cut} input file(s) cut off (kept what came before the cut)")
-    if _n(stats.get("langlinks_rows_skipped")):
-        parts.append(f"{_n(stats.get('langlinks_rows_skipped'))} malformed langlinks rows skipped")
-    if _n(stats.get("entities_unmapped")):
-        parts.append(
-            f"{_n(stats.get('entities_unmapped'))} of {_n(stats.get('mapping_entities'))} entities have no {lang} page"
-        )
-    if not parts:
-        return None
-    return f"{what} {lang}: " + ", ".join(parts)

@@ -11,7 +11,7 @@ Inputs (``input_format``; ``auto`` picks by extension, and for token models by c
 * ``webis``: Webis-CLS-10 review XML (sequence models; the text is summary and body as in the benchmark,
   the stars give ``gold`` where they give a label).
 
-Predictions are made exactly as the workflow's evaluation makes them: :func:`xlt.train.api.predict_probs`
+Predictions are made exactly as the workflow's evaluation makes them: :func:`xlt.train.inference.predict_probs`
 (length-sorted batches, long sentences split into word-aligned windows so every word gets a tag), then the
 argmax of the mean over the heads (:func:`xlt.tasks.predicted_ids`: with a Voters Module, the mean of the
 voters' probabilities). Entities are read from the tags as the evaluation (seqeval, conlleval rules) reads them.
@@ -230,7 +230,7 @@ def _read_webis(path: Path, kind: str, **_) -> list[dict]:
 
 def predict_records(model_dir, records: list[dict], *, batch_size: int = 64, max_length: int | None = None,
                     device: str | None = None, progress: Callable[[int, int], None] | None = None):
-    """``(probs, meta)``: the heads' probabilities as :func:`xlt.train.api.predict_probs` gives them."""
+    """``(probs, meta)``: the heads' probabilities as :func:`xlt.train.inference.predict_probs` gives them."""
     from xlt.train.inference import predict_probs
 
     info = model_info(model_dir)

@@ -174,7 +174,7 @@ def slice_vocabulary(model, keep: np.ndarray, tokenizer):
 
 def _save_mlm(model, tokenizer, out_dir, *, source: str, mlm_head: str) -> dict:
     """Save a masked-LM model and its tokenizer; ``mlm_head`` says whether its MLM head was pretrained, freshly
-    initialised on a pretrained encoder (``fresh``: see :func:`xlt.train.api.warm_up_mlm_head`) or part of a
+    initialised on a pretrained encoder (``fresh``: see :func:`xlt.train.mlm.warm_up_mlm_head`) or part of a
     random model."""
     n_params = sum(p.numel() for p in model.parameters())
     info = {

@@ -249,6 +249,18 @@ def check_soft_fit(fit: dict) -> list[dict]:
     return [guard("soft_fit", "the soft student is no better than a constant: " + "; ".join(problems))]
 
 
+def _lagging_class(rates: dict[str, float], ratio: float) -> tuple[str, float] | None:
+    """``(class, best rate)`` when one class's rate is below ``ratio`` x the best rate of ``rates``, else None
+    (also with fewer than two classes). Ties go to the first class name."""
+    if len(rates) < 2:
+        return None
+    best = max(rates.values())
+    worst = min(rates, key=lambda c: (rates[c], c))
+    if best > 0 and rates[worst] >= ratio * best:
+        return None
+    return worst, best
+
+
 def check_soft_classes(fit: dict, ratio: float, min_units: int = SOFT_CLASS_MIN_UNITS) -> list[dict]:
     """The soft student loses a class of its teacher: among the classes the teacher gives at least ``min_units``
     units, the student's recall of one (``class_agreement``) is below ``ratio`` x that of the best-learned class.
@@ -256,12 +268,9 @@ def check_soft_classes(fit: dict, ratio: float, min_units: int = SOFT_CLASS_MIN_
     ``keep_classes`` guard) and no pseudo label carries it."""
     units = fit.get("teacher_units") or {}
     rates = {c: fit["class_agreement"][c] for c, n in units.items() if n >= min_units}
-    if len(rates) < 2:
+    if (lagging := _lagging_class(rates, ratio)) is None:
         return []
-    best = max(rates.values())
-    worst = min(rates, key=lambda c: (rates[c], c))
-    if best > 0 and rates[worst] >= ratio * best:
-        return []
+    worst, best = lagging
     detail = ", ".join(f"{c} {rates[c]:.1%}" for c in rates)
     return [guard("soft_classes", f"the soft student follows its teacher per class {detail}: {worst} at "
                                   f"{rates[worst]:.1%}, below {ratio} x the best {best:.1%}")]
@@ -282,12 +291,9 @@ def check_threshold(alpha: dict, min_support: float) -> list[dict]:
 def check_keep(kept: dict[str, dict], ratio: float) -> list[dict]:
     """The English samples kept lose a class: its keep rate is below ``ratio`` x the best class's rate."""
     rates = {c: d["kept"] / d["total"] for c, d in kept.items() if d["total"] > 0}
-    if len(rates) < 2:
+    if (lagging := _lagging_class(rates, ratio)) is None:
         return []
-    best = max(rates.values())
-    worst_class = min(rates, key=lambda c: (rates[c], c))
-    if best > 0 and rates[worst_class] >= ratio * best:
-        return []
+    worst_class, best = lagging
     detail = ", ".join(f"{c} {kept[c]['kept']}/{kept[c]['total']}" for c in rates)
     return [guard("keep_classes", f"English kept per class {detail}: {worst_class} kept at "
                                   f"{rates[worst_class]:.1%}, below {ratio} x the best rate {best:.1%}")]
@@ -313,12 +319,9 @@ def check_pseudo_classes(counts: dict[str, int], predicted: dict[str, int], rati
     represented (NER: confident ``O`` words pass, uncertain entity words do not, and the tagger learns to say
     ``O``), which is the same loss of a class as ``keep_classes`` on the English side."""
     rates = {c: counts.get(c, 0) / n for c, n in predicted.items() if n >= min_units}
-    if len(rates) < 2:
+    if (lagging := _lagging_class(rates, ratio)) is None:
         return []
-    best = max(rates.values())
-    worst = min(rates, key=lambda c: (rates[c], c))
-    if best > 0 and rates[worst] >= ratio * best:
-        return []
+    worst, best = lagging
     detail = ", ".join(f"{c} {counts.get(c, 0)}/{predicted[c]}" for c in rates)
     return [guard("pseudo_classes", f"pseudo labels of the student's predictions per class {detail}: {worst} at "
                                     f"{rates[worst]:.1%}, below {ratio} x the best rate {best:.1%}")]

@@ -180,7 +180,7 @@ def test_a_job_terminated_mid_write_leaves_no_temporary_folder(tmp_path):
 @pytest.mark.parametrize("task, target, lang", [("cls", "de-books", "de"), ("cls", "zh-yue-books", "zh-yue"),
                                                 ("conll", "sw", "sw")])
 def test_model_card_names_the_target_language(task, target, lang):
-    from xlt.export import model_card
+    from xlt.model_card import model_card
 
     meta = {"kind": "sequence" if task == "cls" else "token", "labels": ["a", "b"], "n_voters": 1}
     export = {"style": "standard", "max_length": 64, "architecture": "X", "max_difference": 0.0}

@@ -4,7 +4,7 @@ from snakemake.utils import min_version
 
 min_version("9.0")
 
-from xlt.config import check_yaml_or_exit
+from xlt.config_files import check_yaml_or_exit
 from xlt.runtime import put_first_on_pythonpath
 
 check_yaml_or_exit("config.yaml")  # a syntax error as file:line:column (Snakemake's message has neither)

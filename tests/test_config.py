@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 import xlt.config as xc
+import xlt.config_files as xcf
 from xlt.errors import UserError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,7 +116,7 @@ def test_yaml_syntax_error_names_the_line(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text("model:\n  source: [hub\n")
     with pytest.raises(UserError, match=r"bad.yaml:\d+:\d+: invalid YAML"):
-        xc.load(path)
+        xcf.load(path)
 
 
 def test_every_key_of_config_yaml_has_a_comment():
@@ -180,7 +181,7 @@ def test_yaml_error_names_file_line_and_column(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("model:\n  name: x\n\tlayers: 2\n", encoding="utf-8")
     with pytest.raises(UserError) as err:
-        xc.load(bad)
+        xcf.load(bad)
     assert str(err.value).startswith(f"{bad}:3:1: invalid YAML")
 
 

@@ -126,7 +126,8 @@ def _export(args) -> None:
 
 
 def _check_config(args) -> None:
-    from xlt.config import load_layers, targets
+    from xlt.config import targets
+    from xlt.config_files import load_layers
 
     config = load_layers([args.base, *args.files])
     tasks = ", ".join(f"{t}: {len(targets(config, t))} targets" for t in ("cls", "conll") if targets(config, t))

@@ -34,6 +34,7 @@ from xlt.models.classifier import KINDS, load_classifier, new_classifier, save_c
 from xlt.models.files import reading_model
 from xlt.models.heads import voter_widths
 from xlt.train import loop
+from xlt.train.checkpoint import fingerprint
 from xlt.train.batches import _hard_task, _sequence_task, _token_task
 from xlt.train.inference import _dev_evaluator, inference_device, predict_probs
 from xlt.train.mlm import continue_mlm, mlm_loss, mlm_task, warm_up_mlm_head
@@ -70,7 +71,7 @@ def finetune(base_dir, examples: Sequence[dict], *, kind: str, labels: list[str]
     if hp["selection"] == "dev":
         evaluate = _dev_evaluator(tokenizer, list(dev_examples), kind, list(labels), max(hp["batch_size"], 32),
                                   hp["max_length"], device)
-    digest = loop.fingerprint(stage="finetune", hp=hp, seed=seed, kind=kind, labels=list(labels),
+    digest = fingerprint(stage="finetune", hp=hp, seed=seed, kind=kind, labels=list(labels),
                               init=_folder_signature(base_dir), data=_digest_data(list(examples)),
                               dev=_digest_data(list(dev_examples or [])))
     metrics = loop.train(model, task, _settings(hp, seed), device=device, checkpoint_dir=checkpoint_dir,
@@ -130,7 +131,7 @@ def train_soft(init_dir, examples: Sequence[dict], teacher_probs, *, kind: str, 
         task = _sequence_task(tokenizer, texts, targets, hp["max_length"], True, device)
     else:
         task = _token_task(tokenizer, texts, targets, hp["max_length"], True, device)
-    digest = loop.fingerprint(stage="train_soft", hp=hp, seed=seed, kind=kind, labels=list(labels),
+    digest = fingerprint(stage="train_soft", hp=hp, seed=seed, kind=kind, labels=list(labels),
                               n_voters=n_voters, voter_sizes=voter_sizes, init=_folder_signature(init_dir),
                               data=_digest_data(list(examples), targets))
     metrics = loop.train(model, task, _settings(hp, seed), device=device, checkpoint_dir=checkpoint_dir,
@@ -154,7 +155,7 @@ def train_hard(init_dir, examples: Sequence[dict], *, kind: str, out_dir, hp: di
         raise UserError(f"kind: {init_dir} is a {meta['kind']} classifier, not {kind}")
     freeze_bottom(model.encoder, hp["frozen_layers"], hp["freeze_embeddings"])
     task = _hard_task(tokenizer, examples, kind, meta["labels"], hp["max_length"], device)
-    digest = loop.fingerprint(stage="train_hard", hp=hp, seed=seed, kind=kind, init=_folder_signature(init_dir),
+    digest = fingerprint(stage="train_hard", hp=hp, seed=seed, kind=kind, init=_folder_signature(init_dir),
                               data=_digest_data(list(examples)))
     metrics = loop.train(model, task, _settings(hp, seed), device=device, checkpoint_dir=checkpoint_dir,
                          digest=digest, name="train_hard", runtime=_runtime(runtime))

@@ -15,6 +15,7 @@ from xlt.io import atomic_path
 from xlt.models.files import reading_model
 from xlt.models.providers import quiet_transformers
 from xlt.train import loop
+from xlt.train.checkpoint import fingerprint
 from xlt.train.data import (IGNORE, encode_texts, pad_ids)
 from xlt.train.batches import _pad_multiple
 from xlt.train.stage import (_check_folder, _check_hp, DEFAULTS, _digest_data, _finish, _folder_signature, freeze_bottom, _runtime, _settings)
@@ -115,7 +116,7 @@ def continue_mlm(base_dir, texts: Sequence[str], out_dir, *, hp: dict, seed: int
     if not ids:
         raise UserError("texts: no non-empty text to train the masked language model on")
     task = mlm_task(model, tokenizer, ids, hp["mlm_probability"], seed, device)
-    digest = loop.fingerprint(stage="continue_mlm", hp=hp, seed=seed, init=_folder_signature(base_dir),
+    digest = fingerprint(stage="continue_mlm", hp=hp, seed=seed, init=_folder_signature(base_dir),
                               data=_digest_data(list(texts)))
     metrics = loop.train(model, task, _settings(hp, seed), device=device, checkpoint_dir=checkpoint_dir,
                          digest=digest, name="continue_mlm", runtime=_runtime(runtime))

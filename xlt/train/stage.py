@@ -14,6 +14,7 @@ import numpy as np
 from xlt.config import stage_defaults
 from xlt.errors import UserError
 from xlt.train import loop
+from xlt.train.checkpoint import clear_checkpoints
 from xlt.train.data import IGNORE
 
 log = logging.getLogger(__name__)
@@ -182,6 +183,6 @@ def _word_labels(examples: Sequence[dict], labels: list[str], where: str) -> lis
 
 def _finish(model, tokenizer, out_dir, checkpoint_dir, metrics: dict, save) -> dict:
     save(model, tokenizer, out_dir)
-    loop.clear_checkpoints(checkpoint_dir)
+    clear_checkpoints(checkpoint_dir)
     log.info("wrote %s (%d steps, final loss %.4f)", out_dir, metrics["steps"], metrics["final_loss"])
     return metrics

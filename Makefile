@@ -26,7 +26,7 @@ report: $(STAMP)
 test: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q
 
-# Quick check while working: lint and every test but the demo DAG (marked slow) and SLURM; `make test` runs all.
+# Quick check while working: lint and the unit tests (not the tests marked slow, nor SLURM); `make test` runs all.
 check: $(STAMP) lint
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -m "not slow and not slurm"
 

@@ -16,6 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+# Minutes of Snakemake planning and pip resolution: part of `make test`, not of the quick `make check`.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 ENVS = sorted((ROOT / "envs").glob("*.yaml"))
 

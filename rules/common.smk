@@ -1,5 +1,5 @@
 # Glue shared by the rules: config validation, wildcard constraints, the job environments and run-time settings,
-# and `plan` (xlt.workflow.Plan): the files every rule reads and the parameters it gets, derived from the config.
+# and `plan` (xlt.workflow.Plan): the files each job reads and the parameters it gets, derived from the config.
 import re
 import sys
 from pathlib import Path

@@ -142,7 +142,7 @@ def edited_config(demo, path: list, value) -> str:
 
 SELF_TRAINING = {"soft_label_step", "select_threshold", "target_threshold_curve", "hard_label_step",
                  "evaluate_cls", "evaluate_conll", "average_table", "variants_table", "paper_table", "figure2", "stage_times",
-                 "selftrain_table", "all"}
+                 "selftrain_table", "paired_table", "all"}
 
 
 def test_self_training_edit_reruns_only_self_training(demo):

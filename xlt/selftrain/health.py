@@ -168,11 +168,8 @@ def pseudo_label_counts(kind: str, pseudo_labels: Sequence, labels: Sequence[str
 def predicted_counts(kind: str, probs, labels: Sequence[str]) -> dict[str, int]:
     """Units per class by the argmax of the voters' mean on the target corpus (what the soft student thinks the
     corpus holds), counted like :func:`pseudo_label_counts` (NER: words per entity type, and ``O``)."""
-    ids = _words(kind, probs).mean(axis=0).argmax(-1) if len(probs) else np.zeros(0, dtype=np.int64)
-    if kind == "sequence":
-        return {name: int((ids == i).sum()) for i, name in enumerate(labels)}
-    c = Counter(entity_type(labels[int(i)]) for i in ids)
-    return {t: c.get(t, 0) for t in dict.fromkeys(entity_type(x) for x in labels)}
+    ids = _words(kind, probs).mean(axis=0).argmax(-1).tolist() if len(probs) else []
+    return pseudo_label_counts(kind, ids if kind == "sequence" else [[labels[i] for i in ids]], labels)
 
 
 def oracle_fields(kind: str, records: Sequence[dict]) -> list | None:

@@ -17,12 +17,11 @@ Pure functions on the frame of :func:`xlt.report.load_results`.
 from __future__ import annotations
 
 import math
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from xlt.report import AVERAGE, DAGGER, self_training_stages, target_order
+from xlt.report import AVERAGE, DAGGER, _std, self_training_stages, target_order
 
 #: (component, with, without): the ablations of Tables 5 and 6, read pairwise.
 COMPARISONS = (
@@ -53,10 +52,6 @@ def stage_comparisons(df: pd.DataFrame, task: str, variant: str = "full") -> lis
     """One comparison per self-training step of ``variant``: the step's model against the one before it."""
     stages = ["finetune", *self_training_stages(df, task, variant)]
     return [(f"{later} step", f"{variant}@{later}", f"{variant}@{earlier}") for earlier, later in zip(stages, stages[1:])]
-
-
-def _std(values: Sequence[float]) -> float:
-    return float(np.std(values, ddof=1)) if len(values) > 1 else math.nan
 
 
 def _row(component, with_, without, target, diffs: pd.Series, guards: list[str]) -> dict:

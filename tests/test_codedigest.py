@@ -4,6 +4,8 @@ import shutil
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from xlt.codedigest import code_digest, code_files
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,6 +54,7 @@ def test_an_edit_changes_the_digest_of_the_scripts_that_reach_it_only(tmp_path):
     assert both["train"] != after["train"] and both["table"] != after["table"]
 
 
+@pytest.mark.slow
 def test_on_the_workflow_an_edit_of_the_plots_reaches_the_figure_script_only(tmp_path):
     from xlt import codedigest
 

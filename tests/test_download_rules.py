@@ -180,6 +180,7 @@ def test_md5_from_the_nltk_index_verifies_the_download(server, tmp_path):
     assert (tmp_path / "resources" / "downloads" / "conll2002.zip").read_bytes() == archive
 
 
+@pytest.mark.slow
 def test_transient_server_error_is_retried_and_unverified_digest_is_logged(server, tmp_path):
     archive, members = cls_tarball()
     path = "/records/3251672/files/cls-acl10-unprocessed.tar.gz"

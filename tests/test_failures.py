@@ -4,6 +4,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from xlt.failures import failed_jobs, reason, summary
 
 
@@ -70,6 +72,7 @@ def test_no_run_log_no_summary(tmp_path):
     assert summary(tmp_path / "missing.log") == []
 
 
+@pytest.mark.slow
 def test_the_workflow_shows_a_bad_data_file_as_one_line_and_in_the_summary(tmp_path):
     """The demo configuration with a German test file that has a line without its tag column: the job's own line
     reaches the terminal, the end-of-run summary repeats it under the failed rule, nothing is written."""

@@ -103,6 +103,7 @@ with open(snakemake.output[0], "w") as f:
 """
 
 
+@pytest.mark.slow
 def test_workstation_profile_gives_concurrent_jobs_distinct_devices(tmp_path):
     (tmp_path / "Snakefile").write_text(SNAKEFILE)
     (tmp_path / "job.py").write_text(JOB)

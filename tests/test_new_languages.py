@@ -148,6 +148,7 @@ def test_a_target_from_the_hub_is_downloaded_before_it_is_read(workdir):
     assert "output: resources/data/hf/ko/test.parquet" in block and "wildcards: lang=ko, split=test" in block
 
 
+@pytest.mark.slow
 def test_data_and_harvest_stages_run_for_the_new_languages(workdir):
     wanted = ["results/data_stats.tsv", "results/data/conll/sw/test.jsonl", "results/data/conll/ko/test.jsonl",
               "results/data/cls/ko/books/test.jsonl", "results/data/cls/sw/books/unlabeled.jsonl",

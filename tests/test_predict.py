@@ -369,6 +369,7 @@ PIPELINES = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_exported_folders_load_in_a_fresh_transformers_pipeline_with_the_same_labels(run, tmp_path):
     from xlt.export import export_model
 
@@ -433,6 +434,7 @@ def test_export_refuses_to_overwrite_and_reports_a_foreign_folder(run, tmp_path,
 # ------------------------------------------------------------------------------------------ the rule
 
 
+@pytest.mark.slow
 def test_predict_rule_builds_its_outputs_from_the_config_list(tmp_path):
     news = tmp_path / "de_news.txt"
     news.write_text("Anna wohnt in Berlin .\n", encoding="utf-8")

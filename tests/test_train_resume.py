@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 from safetensors.torch import load_file
 
@@ -52,6 +53,7 @@ def examples(n, offset):
     return out
 
 
+@pytest.mark.slow
 def test_sigkilled_finetuning_resumes_to_identical_weights_and_predictions(tmp_path):
     train, dev = examples(40, 0), examples(12, 100)
     base = tmp_path / "base"

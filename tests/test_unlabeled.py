@@ -144,6 +144,7 @@ def test_workflow_uses_a_given_corpus_instead_of_the_harvest(tmp_path):
     assert "prepare_unlabeled_text" in out and "harvest_entity_sentences" not in out
 
 
+@pytest.mark.slow
 def test_vocabulary_does_not_depend_on_the_targets(tmp_path):
     """With model.vocabulary_languages set, adding a target leaves the base model's inputs and params alone."""
     base = paper_config()

@@ -31,6 +31,7 @@ def job_counts(output: str) -> dict[str, int]:
     return counts
 
 
+@pytest.mark.slow
 def test_paper_config_expands_to_the_whole_grid():
     res = snakemake("-n", "--quiet", "rules")
     assert res.returncode == 0, res.stderr[-3000:]
@@ -57,6 +58,7 @@ def test_paper_config_expands_to_the_whole_grid():
     assert counts["download_model"] == 1 and counts["download_wikipedia_dump"] == 5
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("configfile", [None, "config/demo.yaml"])
 def test_lint_is_clean(configfile):
     args = ["--lint"] + (["--configfile", configfile] if configfile else [])
@@ -84,6 +86,7 @@ def test_bad_config_stops_with_one_line(tmp_path):
 SHARED = ROOT.parent / "shared" / "data"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not SHARED.is_dir(), reason=f"real data not found at {SHARED}")
 def test_cpu_small_config_dry_runs_on_the_real_data():
     res = snakemake("-n", "--quiet", "rules", "--configfile", "config/cpu-small.yaml")
@@ -94,6 +97,7 @@ def test_cpu_small_config_dry_runs_on_the_real_data():
     assert counts["subsample_source_train"] == 4  # English books/dvd/music reviews and CoNLL sentences
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not SHARED.is_dir(), reason=f"real data not found at {SHARED}")
 def test_evaluate_final_scores_only_the_last_model():
     res = snakemake("-n", "--configfile", "config/cpu-small.yaml", "--", "results/conll/de/seed1/variants/full.json")

@@ -154,7 +154,7 @@ def main() -> None:
     # fine-tuning: XLTClassifier with the plain head
     model, _ = new_classifier(work / "base", kind="sequence", labels=["neg", "pos"], seed=0)
     api.freeze_bottom(model.encoder, 0, False)
-    task = batches._sequence_task(tokenizer, texts, np.array(labels), a.max_length, False, device)
+    task = batches._sequence_task(tokenizer, texts, np.array(labels), a.max_length, None, device)
     dataset = [{"input_ids": x, "labels": y} for x, y in zip(ids, labels)]
 
     def pad_classification(batch):

@@ -6,8 +6,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from xlt.models.heads import (PlainHead, VotersModule, build_head, hard_label_ce_loss, soft_label_mse_loss,
-                              voter_widths)
+from xlt.models.heads import (SOFT_LOSSES, PlainHead, VotersModule, build_head, hard_label_ce_loss,
+                              soft_label_kl_loss, soft_label_mse_loss, voter_widths)
 
 
 def test_voter_widths_are_hidden_plus_the_configured_offsets():
@@ -50,6 +50,33 @@ def test_soft_loss_gradient_pulls_student_toward_teacher():
     logits = torch.zeros(1, 1, 2, requires_grad=True)
     soft_label_mse_loss(logits, torch.tensor([[0.9, 0.1]])).backward()
     assert logits.grad[0, 0, 0] < 0 < logits.grad[0, 0, 1]
+
+
+def test_kl_soft_loss_is_the_mean_kl_divergence_from_the_teacher_averaged_over_voters():
+    logits = torch.tensor([[[0.0, 0.0], [math.log(3.0), 0.0]],     # voter 1: [.5,.5], [.75,.25]
+                           [[0.0, math.log(3.0)], [0.0, 0.0]]])    # voter 2: [.25,.75], [.5,.5]
+    teacher = torch.tensor([[1.0, 0.0], [0.5, 0.5]])
+    kl = lambda t, p: sum(a * math.log(a / b) for a, b in zip(t, p) if a > 0)
+    expected = (kl([1, 0], [.5, .5]) + kl([.5, .5], [.75, .25]) + kl([1, 0], [.25, .75]) + kl([.5, .5], [.5, .5])) / 4
+    assert soft_label_kl_loss(logits, teacher).item() == pytest.approx(expected)
+    assert soft_label_kl_loss(torch.zeros(3, 0, 2), torch.zeros(0, 2)).item() == 0.0
+    assert soft_label_kl_loss(torch.log(teacher.clamp(min=1e-9)).unsqueeze(0), teacher).item() == pytest.approx(0, abs=1e-6)
+    assert set(SOFT_LOSSES) == {"mse", "kl"}
+
+
+def test_kl_keeps_pulling_a_class_the_student_gives_little_probability_where_mse_barely_does():
+    # the student gives a rare class 1% where the teacher gives it 60%: the logit gradient of the MSE is damped
+    # by the soft-max, that of the KL divergence is the difference of the probabilities
+    logits = torch.tensor([[[math.log(99.0), 0.0]]])
+    teacher = torch.tensor([[0.4, 0.6]])
+    grads = {}
+    for name, fn in SOFT_LOSSES.items():
+        x = logits.clone().requires_grad_(True)
+        fn(x, teacher).backward()
+        grads[name] = x.grad[0, 0, 1].item()
+    assert grads["kl"] == pytest.approx(0.01 - 0.6, rel=1e-4)
+    assert grads["kl"] < 0 and grads["mse"] < 0
+    assert abs(grads["mse"]) < abs(grads["kl"]) / 20
 
 
 def test_hard_loss_averages_each_voters_cross_entropy_and_ignores_minus_100():

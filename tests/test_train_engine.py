@@ -303,3 +303,21 @@ def test_mlm_head_warm_up_trains_the_head_alone_and_lowers_the_loss(base, tmp_pa
     changed = sorted(k for k in old if not torch.equal(old[k], new[k]))
     assert changed and all(k.startswith("cls.predictions.") for k in changed), changed
     assert "cls.predictions.decoder.weight" not in changed  # tied to the frozen input embeddings
+
+
+def test_kl_soft_loss_trains_a_student_that_follows_its_teacher(base, tmp_path):
+    """self_training.soft.loss: kl — the same soft step with the KL divergence instead of the MSE."""
+    sentences = ner_sentences(48, 21)
+    probs = []
+    for s in sentences:
+        p = np.full((len(s["tokens"]), len(TAGS)), 0.025, dtype=np.float32)
+        p[np.arange(len(s["tags"])), [TAGS.index(t) for t in s["tags"]]] = 0.9
+        probs.append(p)
+    corpus = [{"tokens": s["tokens"]} for s in sentences]
+    api.train_soft(base, corpus, probs, kind="token", labels=TAGS, n_voters=1, voter_offsets=None,
+                   out_dir=tmp_path / "kl", hp={**FAST, "loss": "kl"}, seed=0, checkpoint_dir=None)
+    fit = soft_fit("token", probs, api.predict_probs(tmp_path / "kl", corpus, batch_size=16, max_length=32), TAGS)
+    assert fit["teacher_agreement"] > 0.9 and check_soft_fit(fit) == []
+    with pytest.raises(UserError, match="self_training.soft.loss: expected one of mse, kl, got 'l1'"):
+        api.train_soft(base, corpus, probs, kind="token", labels=TAGS, n_voters=1, voter_offsets=None,
+                       out_dir=tmp_path / "x", hp={**FAST, "loss": "l1"}, seed=0, checkpoint_dir=None)

@@ -97,6 +97,25 @@ def soft_label_mse_loss(logits: torch.Tensor, teacher_probs: torch.Tensor) -> to
     return diff.pow(2).sum() / max(diff.numel(), 1)
 
 
+def soft_label_kl_loss(logits: torch.Tensor, teacher_probs: torch.Tensor) -> torch.Tensor:
+    """KL divergence from the teacher's probabilities ``[N, C]`` to each head's soft-max ``[M, N, C]``
+    (``self_training.soft.loss: kl``; not the paper's Eq. 1).
+
+    Its gradient with respect to the logits is the student's minus the teacher's probability, whatever their
+    size, while that of the MSE is damped by the soft-max: a class to which the student gives little
+    probability (a rare entity type) gets almost no MSE gradient and can fade. The loss is the mean over voters
+    and samples of each sample's KL divergence (an empty batch gives 0, not NaN).
+    """
+    log_probs = logits.float().log_softmax(dim=-1)
+    target = teacher_probs.float().unsqueeze(0).expand_as(log_probs)
+    total = F.kl_div(log_probs, target, reduction="sum")
+    return total / max(log_probs.shape[0] * log_probs.shape[1], 1)
+
+
+#: ``self_training.soft.loss``: the soft step's loss by name.
+SOFT_LOSSES = {"mse": soft_label_mse_loss, "kl": soft_label_kl_loss}
+
+
 def hard_label_ce_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Eq. 2: cross-entropy of every head ``[M, N, C]`` against labels ``[N]`` (``-100`` = ignored).
 

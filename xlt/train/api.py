@@ -83,7 +83,8 @@ def train_soft(init_dir, examples: Sequence[dict], teacher_probs, *, kind: str, 
                voter_offsets: Sequence[int] | None, out_dir, hp: dict, seed: int, checkpoint_dir,
                runtime: loop.Runtime | None = None) -> dict:
     """Eq. 1: a student restored from the Base Model ``init_dir`` with a new head (``n_voters`` voters, or the
-    plain head when 1) learns the teacher's probabilities by MSE. Voter i is the encoder's hidden size plus
+    plain head when 1) learns the teacher's probabilities by MSE (``hp["loss"]``: ``mse``; ``kl`` for the KL
+    divergence, :data:`xlt.models.heads.SOFT_LOSSES`). Voter i is the encoder's hidden size plus
     ``voter_offsets[i]`` wide (:func:`xlt.models.heads.voter_widths`; ``self_training.voters.size_offsets``).
 
     ``teacher_probs``: ``[N, C]`` (sequence) or a list of ``[n_words, C]`` (token) — for a teacher with
@@ -128,9 +129,9 @@ def train_soft(init_dir, examples: Sequence[dict], teacher_probs, *, kind: str, 
                                       pooling=hp["pooling"], seed=seed)
     freeze_bottom(model.encoder, hp["frozen_layers"], hp["freeze_embeddings"])
     if kind == "sequence":
-        task = _sequence_task(tokenizer, texts, targets, hp["max_length"], True, device)
+        task = _sequence_task(tokenizer, texts, targets, hp["max_length"], hp["loss"], device)
     else:
-        task = _token_task(tokenizer, texts, targets, hp["max_length"], True, device)
+        task = _token_task(tokenizer, texts, targets, hp["max_length"], hp["loss"], device)
     digest = fingerprint(stage="train_soft", hp=hp, seed=seed, kind=kind, labels=list(labels),
                               n_voters=n_voters, voter_sizes=voter_sizes, init=_folder_signature(init_dir),
                               data=_digest_data(list(examples), targets))

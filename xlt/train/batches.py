@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from xlt.errors import UserError
-from xlt.models.heads import hard_label_ce_loss, soft_label_mse_loss
+from xlt.models.heads import SOFT_LOSSES, hard_label_ce_loss
 from xlt.train import loop
 from xlt.train.data import (IGNORE, encode_texts, encode_words, pad_ids)
 from xlt.train.stage import _sentences, _sequence_labels, _texts, _word_labels
@@ -23,12 +23,23 @@ def _pad_multiple(device: torch.device) -> int:
     return 8 if device.type == "cuda" else 1
 
 
-def _sequence_task(tokenizer, texts: list[str], targets: np.ndarray, max_length: int, soft: bool,
+def _loss_fn(soft_loss: str | None):
+    """The soft step's loss named ``soft_loss`` (:data:`xlt.models.heads.SOFT_LOSSES`), or Eq. 2 when None."""
+    if soft_loss is None:
+        return hard_label_ce_loss
+    if soft_loss not in SOFT_LOSSES:
+        raise UserError(f"self_training.soft.loss: expected one of {', '.join(SOFT_LOSSES)}, got {soft_loss!r}")
+    return SOFT_LOSSES[soft_loss]
+
+
+def _sequence_task(tokenizer, texts: list[str], targets: np.ndarray, max_length: int, soft_loss: str | None,
                    device: torch.device) -> loop.Task:
+    """``soft_loss``: the soft step's loss (targets are probabilities ``[N, C]``), None for hard labels."""
+    soft = soft_loss is not None
     ids = encode_texts(tokenizer, texts, max_length)
     pad, multiple = tokenizer.pad_token_id, _pad_multiple(device)
     target_tensor = torch.as_tensor(targets, dtype=torch.float32 if soft else torch.long)
-    loss_fn = soft_label_mse_loss if soft else hard_label_ce_loss
+    loss_fn = _loss_fn(soft_loss)
 
     def make_batch(indices, step):
         input_ids, mask = pad_ids([ids[i] for i in indices], pad, multiple)
@@ -41,9 +52,12 @@ def _sequence_task(tokenizer, texts: list[str], targets: np.ndarray, max_length:
     return loop.Task(np.array([len(x) for x in ids]), make_batch, loss)
 
 
-def _token_task(tokenizer, sentences: list[list[str]], word_targets: list, max_length: int, soft: bool,
+def _token_task(tokenizer, sentences: list[list[str]], word_targets: list, max_length: int, soft_loss: str | None,
                 device: torch.device) -> loop.Task:
-    """``word_targets[s]``: per-word label ids (hard, -100 = ignored) or probabilities [n_words, C] (soft)."""
+    """``word_targets[s]``: per-word label ids (hard, -100 = ignored) or probabilities [n_words, C] (soft: trained
+    with the loss named ``soft_loss``)."""
+    soft = soft_loss is not None
+    loss_fn = _loss_fn(soft_loss)
     chunks = encode_words(tokenizer, sentences, max_length)
     pad, multiple = tokenizer.pad_token_id, _pad_multiple(device)
     kept, chunk_targets = [], []
@@ -69,8 +83,6 @@ def _token_task(tokenizer, sentences: list[list[str]], word_targets: list, max_l
         return {"input_ids": input_ids, "attention_mask": mask, "positions": torch.as_tensor(flat, dtype=torch.long),
                 "targets": torch.as_tensor(targets, dtype=torch.float32 if soft else torch.long)}
 
-    loss_fn = soft_label_mse_loss if soft else hard_label_ce_loss
-
     def loss(model, b):
         return loss_fn(model(b["input_ids"], b["attention_mask"], b["positions"]), b["targets"])
 
@@ -83,6 +95,6 @@ def _hard_task(tokenizer, examples, kind: str, labels: list[str], max_length: in
     if kind == "sequence":
         texts = _texts(examples, "examples")
         return _sequence_task(tokenizer, texts, _sequence_labels(examples, len(labels), "examples"), max_length,
-                              False, device)
+                              None, device)
     sentences = _sentences(examples, "examples")
-    return _token_task(tokenizer, sentences, _word_labels(examples, labels, "examples"), max_length, False, device)
+    return _token_task(tokenizer, sentences, _word_labels(examples, labels, "examples"), max_length, None, device)

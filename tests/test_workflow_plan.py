@@ -65,3 +65,19 @@ def test_the_default_target_holds_every_table_of_the_enabled_tasks(plan):
     for name in ("data_stats.tsv", "cls_avg.tsv", "conll_paired.tsv", "cls_selftrain.tsv", "stage_times.tsv",
                  "tables/table9.tsv", "figures/figure2.png"):
         assert f"results/{name}" in files
+
+
+def test_the_kl_overlay_changes_the_conll_soft_loss_only():
+    from snakemake.utils import update_config
+
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    for overlay in ("config/cpu-medium.yaml", "config/cpu-medium-kl.yaml"):
+        update_config(config, yaml.safe_load((ROOT / overlay).read_text()))
+    xlt_config.validate(config)
+    kl = Plan(config)
+    soft = {task: w(task=task, target=target, seed="1", chain="task-vm.S1") for task, target in
+            (("cls", "de-books"), ("conll", "nl"))}
+    assert kl.soft_hp(soft["conll"])["loss"] == "kl" and kl.soft_hp(soft["cls"])["loss"] == "mse"
+    config["tasks"]["conll"]["self_training"]["soft"]["loss"] = "l2"
+    with pytest.raises(xlt_config.UserError, match="tasks.conll.self_training.soft.loss"):
+        xlt_config.validate(config)

@@ -318,6 +318,6 @@ def test_kl_soft_loss_trains_a_student_that_follows_its_teacher(base, tmp_path):
                    out_dir=tmp_path / "kl", hp={**FAST, "loss": "kl"}, seed=0, checkpoint_dir=None)
     fit = soft_fit("token", probs, api.predict_probs(tmp_path / "kl", corpus, batch_size=16, max_length=32), TAGS)
     assert fit["teacher_agreement"] > 0.9 and check_soft_fit(fit) == []
-    with pytest.raises(UserError, match="self_training.soft.loss: expected one of mse, kl, got 'l1'"):
+    with pytest.raises(UserError, match="hp.loss: expected one of mse, kl, got 'l1'"):
         api.train_soft(base, corpus, probs, kind="token", labels=TAGS, n_voters=1, voter_offsets=None,
                        out_dir=tmp_path / "x", hp={**FAST, "loss": "l1"}, seed=0, checkpoint_dir=None)

@@ -24,12 +24,9 @@ def _pad_multiple(device: torch.device) -> int:
 
 
 def _loss_fn(soft_loss: str | None):
-    """The soft step's loss named ``soft_loss`` (:data:`xlt.models.heads.SOFT_LOSSES`), or Eq. 2 when None."""
-    if soft_loss is None:
-        return hard_label_ce_loss
-    if soft_loss not in SOFT_LOSSES:
-        raise UserError(f"self_training.soft.loss: expected one of {', '.join(SOFT_LOSSES)}, got {soft_loss!r}")
-    return SOFT_LOSSES[soft_loss]
+    """The soft step's loss named ``soft_loss`` (:data:`xlt.models.heads.SOFT_LOSSES`, checked by ``_check_hp``),
+    or Eq. 2 when None."""
+    return hard_label_ce_loss if soft_loss is None else SOFT_LOSSES[soft_loss]
 
 
 def _sequence_task(tokenizer, texts: list[str], targets: np.ndarray, max_length: int, soft_loss: str | None,

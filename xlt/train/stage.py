@@ -13,6 +13,7 @@ import numpy as np
 
 from xlt.config import stage_defaults
 from xlt.errors import UserError
+from xlt.models.heads import SOFT_LOSSES
 from xlt.train import loop
 from xlt.train.checkpoint import clear_checkpoints
 from xlt.train.data import IGNORE
@@ -69,6 +70,8 @@ def _check_hp(hp: dict | None, stage: str) -> dict:
         need("pooling", lambda v: v in ("cls", "mean"), "'cls' or 'mean'")
     if "head_dropout" in out:
         need("head_dropout", lambda v: is_num(v) and 0 <= v < 1, "a number in [0, 1)")
+    if "loss" in out:
+        need("loss", lambda v: v in SOFT_LOSSES, f"one of {', '.join(SOFT_LOSSES)}")
     need("precision", lambda v: v in loop.PRECISIONS, f"one of {', '.join(loop.PRECISIONS)}")
     return out
 

@@ -2,7 +2,7 @@
 # st/task-vm.S1.H1-auto.S2: round-1 soft student, round-1 hard student at the automatic threshold, round-2
 # soft student. Variants that share a prefix share its models.
 #   soft step:  the teacher (fine-tuned model in round 1, the previous round's last student later) labels the
-#               target corpus softly; a student restored from the BTF model learns them with MSE.
+#               target corpus softly; a student restored from the BTF model learns them (MSE, or KL: soft.loss).
 #   threshold:  the soft student on the English training data gives accuracy and recall against the
 #               threshold; alpha is where accuracy bends most; mispredicted English samples are dropped.
 #   hard step:  the Voters Module keeps target samples where all voters agree above alpha; the soft student

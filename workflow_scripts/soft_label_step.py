@@ -1,6 +1,7 @@
 """Snakemake script: a soft-label step. The teacher labels the target corpus with probabilities; a student
-restored from the BTF model (with M voters or one plain head) learns them with MSE (Eq. 1). The step's health
-record (``health.json``): how closely the student follows its teacher on the corpus, and the soft guard."""
+restored from the BTF model (with M voters or one plain head) learns them with MSE (Eq. 1) or, with
+``soft.loss: kl``, the KL divergence. The step's health record (``health.json``): how closely the student
+follows its teacher on the corpus, and the soft guard."""
 
 from xlt.errors import exit_on_user_error
 from xlt.gpus import pin_snakemake_job

@@ -321,3 +321,4 @@ def test_kl_soft_loss_trains_a_student_that_follows_its_teacher(base, tmp_path):
     with pytest.raises(UserError, match="hp.loss: expected one of mse, kl, got 'l1'"):
         api.train_soft(base, corpus, probs, kind="token", labels=TAGS, n_voters=1, voter_offsets=None,
                        out_dir=tmp_path / "x", hp={**FAST, "loss": "l1"}, seed=0, checkpoint_dir=None)
+    assert not (tmp_path / "x").exists()  # refused before anything is written

@@ -67,7 +67,7 @@ def test_the_default_target_holds_every_table_of_the_enabled_tasks(plan):
         assert f"results/{name}" in files
 
 
-def test_the_kl_overlay_changes_the_conll_soft_loss_only():
+def test_the_kl_overlay_sets_the_kl_soft_loss_for_conll_and_leaves_cls_on_mse():
     from snakemake.utils import update_config
 
     config = yaml.safe_load((ROOT / "config.yaml").read_text())

@@ -4,10 +4,12 @@ import math
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from xlt.errors import UserError
+from xlt.io import write_json
 from xlt.plots import plot_threshold_curves
 from xlt.report import (
     build_table,
@@ -19,6 +21,14 @@ from xlt.report import (
     thresholds_table,
     write_curve,
     write_table,
+)
+from xlt.report.health import selftrain_table
+from xlt.selftrain.health import (
+    check_pseudo_classes,
+    check_soft_classes,
+    predicted_counts,
+    pseudo_label_counts,
+    soft_fit,
 )
 from xlt.selftrain.threshold import threshold_curve
 
@@ -280,3 +290,35 @@ def test_stage_times_reject_a_file_that_is_not_a_benchmark(tmp_path):
         stage_times(tmp_path / "b")
     with pytest.raises(UserError, match="no benchmark files"):
         stage_times(tmp_path / "empty")
+
+
+def test_selftrain_table_carries_per_class_recall_and_the_counts_pseudo_classes_compares(tmp_path):
+    """A NER chain whose soft student never tags MISC: the table shows the lost class per class (recall 0 of the
+    teacher's MISC words) and, on the hard row, the pseudo labels next to the student's own counts."""
+    labels = ["O", "B-PER", "B-MISC"]
+    eye = np.eye(3)
+    teacher_ids = [0] * 60 + [1] * 30 + [2] * 30
+    student_ids = [0] * 60 + [1] * 30 + [0] * 30          # MISC words all become O
+    teacher = [eye[teacher_ids] * 0.9 + 0.1 / 3]
+    student = [eye[student_ids][None] * 0.9 + 0.1 / 3]
+    fit = soft_fit("token", teacher, student, labels)
+    health = {**fit, "guards": check_soft_classes(fit, 0.5)}
+    pseudo_tags = [["O"] * 50 + ["B-PER"] * 2 + [None] * 68]
+    counts = pseudo_label_counts("token", pseudo_tags, labels)
+    predicted = predicted_counts("token", student, labels)
+    pseudo = {"alpha": 0.9, "alpha_rule": "curvature", "target_selected": 1, "target_total": 1, "source_kept": 5,
+              "source_total": 8, "pseudo_by_class": counts, "student_predicted_by_class": predicted,
+              "guards": check_pseudo_classes(counts, predicted, 0.5)}
+    write_json(tmp_path / "health.json", health)
+    write_json(tmp_path / "pseudo.json", pseudo)
+    entry = {"task": "conll", "target": "de", "seed": 1, "chain": "task-vm.S1", "variants": ["full"]}
+    table = selftrain_table([{**entry, "stage": "round1-soft", "files": {"health": tmp_path / "health.json"}},
+                             {**entry, "stage": "round1-hard", "files": {"pseudo": tmp_path / "pseudo.json"}}])
+    soft, hard = table.iloc[0], table.iloc[1]
+    assert soft["teacher_units.B-MISC"] == 30 and soft["class_agreement.B-MISC"] == 0.0
+    assert soft["class_agreement.B-PER"] == 1.0
+    assert soft["guards"] == "soft_classes"
+    assert (hard["pseudo.PER"], hard["predicted.PER"]) == (2, 30)
+    assert (hard["pseudo.O"], hard["predicted.O"]) == (50, 90)
+    assert hard["guards"] == "pseudo_classes"
+    assert list(table.columns[-2:]) == ["guards", "guard_messages"]

@@ -43,6 +43,8 @@ def selftrain_row(entry: Mapping) -> dict:
         row.update({k: h.get(k) for k in ("teacher_agreement", "majority_rate", "soft_mse", "teacher_var", "units")})
         row.update(_flat("teacher_share", h.get("teacher_share")))
         row.update(_flat("student_share", h.get("student_share")))
+        row.update(_flat("teacher_units", h.get("teacher_units")))
+        row.update(_flat("class_agreement", h.get("class_agreement")))
         row.update(_flat("oracle_teacher", h.get("oracle_teacher")))
         row.update(_flat("oracle_student", h.get("oracle_student")))
         guards += h.get("guards", [])
@@ -66,6 +68,7 @@ def selftrain_row(entry: Mapping) -> dict:
                     "pseudo_total": h["target_total"], "source_kept": h["source_kept"],
                     "source_total": h["source_total"]})
         row.update(_flat("pseudo", h.get("pseudo_by_class")))
+        row.update(_flat("predicted", h.get("student_predicted_by_class")))
         row.update({f"kept.{c}": f"{d['kept']}/{d['total']}" for c, d in (h.get("kept_by_class") or {}).items()})
         row.update(_flat("oracle_pseudo", h.get("oracle_pseudo")))
         guards = h.get("guards", [])  # the hard step's record repeats the guards of its threshold and keep-mask

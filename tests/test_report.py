@@ -24,6 +24,7 @@ from xlt.report import (
 )
 from xlt.report.health import selftrain_table
 from xlt.selftrain.health import (
+    check_btf_heldout,
     check_pseudo_classes,
     check_soft_classes,
     predicted_counts,
@@ -322,3 +323,13 @@ def test_selftrain_table_carries_per_class_recall_and_the_counts_pseudo_classes_
     assert (hard["pseudo.O"], hard["predicted.O"]) == (50, 90)
     assert hard["guards"] == "pseudo_classes"
     assert list(table.columns[-2:]) == ["guards", "guard_messages"]
+
+
+def test_selftrain_table_has_the_btf_row_with_its_heldout_loss(tmp_path):
+    write_json(tmp_path / "btf.json", {"texts": 2000, "heldout_texts": 200, "heldout_mlm_loss_before": 8.4,
+                                       "heldout_mlm_loss_after": 8.6, "guards": check_btf_heldout(8.4, 8.6)})
+    table = selftrain_table([{"task": "cls", "target": "de-books", "seed": 1, "chain": "btf-task", "stage": "btf",
+                              "variants": ["full", "no_st"], "files": {"btf": tmp_path / "btf.json"}}])
+    row = table.iloc[0]
+    assert (row["heldout_mlm_loss_before"], row["heldout_mlm_loss_after"]) == (8.4, 8.6)
+    assert row["variants"] == "full no_st" and row["guards"] == "btf_heldout"

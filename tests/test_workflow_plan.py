@@ -81,3 +81,15 @@ def test_the_kl_overlay_sets_the_kl_soft_loss_for_conll_and_leaves_cls_on_mse():
     config["tasks"]["conll"]["self_training"]["soft"]["loss"] = "l2"
     with pytest.raises(xlt_config.UserError, match="tasks.conll.self_training.soft.loss"):
         xlt_config.validate(config)
+
+
+def test_health_table_has_one_btf_row_per_corpus_with_the_variants_built_on_it(plan):
+    entries = plan.selftrain_entries(w(task="cls"))
+    btf = [e for e in entries if e["stage"] == "btf" and e["target"] == "de-books" and e["seed"] == 1]
+    assert {e["chain"] for e in btf} == {"btf-task", "btf-random"}
+    task = next(e for e in btf if e["chain"] == "btf-task")
+    assert task["files"] == {"btf": "results/cls/de-books/seed1/btf-task/health.json"}
+    assert {"full", "no_st", "no_vm", "no_at"} <= set(task["variants"])
+    assert not {"mbert", "no_btf", "mbert_wiki"} & set(task["variants"])  # plain encoder, or the Wikipedia corpus
+    assert next(e for e in btf if e["chain"] == "btf-random")["variants"] == ["mbert_wiki"]
+    assert "results/cls/de-books/seed1/btf-task/health.json" in plan.selftrain_inputs(w(task="cls"))

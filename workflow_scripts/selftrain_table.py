@@ -1,4 +1,4 @@
-"""Snakemake script: results/<task>_selftrain.tsv, the health of every self-training step (xlt.report)."""
+"""Snakemake script: results/<task>_selftrain.tsv, the health of every BTF and self-training step (xlt.report)."""
 
 from xlt.errors import exit_on_user_error
 from xlt.report import write_table
@@ -13,7 +13,7 @@ def main(sm):
     table = selftrain_table(sm.params.entries)
     write_table(table, sm.output.tsv, float_format="%.4g")
     flagged = table[table["guards"].astype(bool)] if len(table) else table
-    log.info("%d self-training steps, %d with a guard fired", len(table), len(flagged))
+    log.info("%d BTF and self-training steps, %d with a guard fired", len(table), len(flagged))
 
 
 main(snakemake)  # noqa: F821

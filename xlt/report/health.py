@@ -1,4 +1,4 @@
-"""``results/<task>_selftrain.tsv``: one row per self-training step with its health record (see
+"""``results/<task>_selftrain.tsv``: one row per BTF and self-training step with its health record (see
 docs/self_training.md)."""
 
 from __future__ import annotations
@@ -38,6 +38,10 @@ def selftrain_row(entry: Mapping) -> dict:
     row = {k: entry[k] for k in SELFTRAIN_KEYS}
     row["variants"] = " ".join(entry["variants"])
     guards = []
+    if "btf" in files:  # Bilingual Task Fitting: did it adapt the encoder to the target language?
+        h = read_json(files["btf"])
+        row.update({k: h.get(k) for k in ("texts", "heldout_texts", "heldout_mlm_loss_before", "heldout_mlm_loss_after")})
+        guards += h.get("guards", [])
     if "health" in files:  # soft step
         h = read_json(files["health"])
         row.update({k: h.get(k) for k in ("teacher_agreement", "majority_rate", "soft_mse", "teacher_var", "units")})
@@ -78,10 +82,10 @@ def selftrain_row(entry: Mapping) -> dict:
 
 
 def selftrain_table(entries: Sequence[Mapping]) -> pd.DataFrame:
-    """The health of every self-training step: one row per (task, target, seed, chain, stage).
+    """The health of every BTF and self-training step: one row per (task, target, seed, chain, stage).
 
     ``entries``: ``{task, target, seed, chain, stage, variants, files}`` with ``files`` naming the step's
-    records: ``health`` (soft step), ``alpha`` and ``keep`` (its threshold and English keep-mask, when a hard
+    records: ``btf`` (BTF's health.json), ``health`` (soft step), ``alpha`` and ``keep`` (its threshold and English keep-mask, when a hard
     step follows), ``pseudo`` (hard step). Columns are described in docs/self_training.md; class columns
     (``pseudo.<class>``, ``kept.<class>``, ``*_share.<class>``) follow the task's classes."""
     rows = [selftrain_row(e) for e in entries]

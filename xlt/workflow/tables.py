@@ -69,13 +69,20 @@ class Plan(RunPlan):
         return files
 
     def selftrain_entries(self, w):
-        """Every self-training step of a task's variants, once per chain: the rows of results/<task>_selftrain.tsv."""
+        """Every BTF and self-training step of a task's variants, once per run: the rows of
+        results/<task>_selftrain.tsv (a BTF row: stage ``btf``, chain ``btf-<corpus>``)."""
         entries = {}
         for target in self.targets(w.task):
             for seed in self.config["seeds"]:
                 run = SimpleNamespace(task=w.task, target=target, seed=seed)
                 for variant in self.task_cfg(w.task)["variants"]:
                     chain = self.variant_chain_of(w.task, variant)
+                    if chain.btf != "none":
+                        btf = entries.setdefault((target, seed, f"btf-{chain.btf}"), {
+                            "task": w.task, "target": target, "seed": seed, "chain": f"btf-{chain.btf}",
+                            "stage": "btf", "variants": [],
+                            "files": {"btf": layout.btf_file(w.task, target, seed, chain.btf, "health.json")}})
+                        btf["variants"].append(variant)
                     for i, c in enumerate(chain_prefixes(chain)):
                         key = (target, seed, c.name)
                         if key not in entries:

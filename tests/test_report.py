@@ -307,7 +307,7 @@ def test_selftrain_table_carries_per_class_recall_and_the_counts_pseudo_classes_
     pseudo_tags = [["O"] * 50 + ["B-PER"] * 2 + [None] * 68]
     counts = pseudo_label_counts("token", pseudo_tags, labels)
     predicted = predicted_counts("token", student, labels)
-    pseudo = {"alpha": 0.9, "alpha_rule": "curvature", "target_selected": 1, "target_total": 1, "source_kept": 5,
+    pseudo = {"alpha": 0.9, "alpha_rule": "curvature", "target_selected": 1, "target_total": 123457, "source_kept": 5,
               "source_total": 8, "pseudo_by_class": counts, "student_predicted_by_class": predicted,
               "guards": check_pseudo_classes(counts, predicted, 0.5)}
     write_json(tmp_path / "health.json", health)
@@ -323,6 +323,10 @@ def test_selftrain_table_carries_per_class_recall_and_the_counts_pseudo_classes_
     assert (hard["pseudo.O"], hard["predicted.O"]) == (50, 90)
     assert hard["guards"] == "pseudo_classes"
     assert list(table.columns[-2:]) == ["guards", "guard_messages"]
+    write_table(table, tmp_path / "selftrain.tsv", float_format="%.4g")  # as the workflow writes it
+    back = pd.read_csv(tmp_path / "selftrain.tsv", sep="\t")
+    assert back["pseudo_total"].tolist()[1] == 123457  # not 1.235e+05
+    assert back["teacher_units.O"].tolist()[0] == 60 and back["pseudo.O"].tolist()[1] == 50
 
 
 def test_selftrain_table_has_the_btf_row_with_its_heldout_loss(tmp_path):

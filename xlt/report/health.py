@@ -94,4 +94,9 @@ def selftrain_table(entries: Sequence[Mapping]) -> pd.DataFrame:
     columns = list(dict.fromkeys(c for r in rows for c in r))
     tail = ["guards", "guard_messages"]
     columns = [c for c in columns if c not in tail] + tail
-    return pd.DataFrame(rows, columns=columns)
+    table = pd.DataFrame(rows, columns=columns)
+    for c in columns:  # counts stay exact integers in rows that have them (a column of floats would round them)
+        values = [r[c] for r in rows if r.get(c) is not None]
+        if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            table[c] = table[c].astype("Int64")
+    return table

@@ -23,6 +23,7 @@ from xlt.report import (
     write_table,
 )
 from xlt.report.health import selftrain_table
+from xlt.selftrain.pseudo import balance_classes
 from xlt.selftrain.health import (
     check_btf_heldout,
     check_pseudo_classes,
@@ -337,3 +338,18 @@ def test_selftrain_table_has_the_btf_row_with_its_heldout_loss(tmp_path):
     row = table.iloc[0]
     assert (row["heldout_mlm_loss_before"], row["heldout_mlm_loss_after"]) == (8.4, 8.6)
     assert row["variants"] == "full no_st" and row["guards"] == "btf_heldout"
+
+
+def test_selftrain_table_shows_what_the_class_balance_left(tmp_path):
+    labels = [0] * 10 + [1] * 2                               # alpha passed ten negative reviews, two positive
+    chosen = balance_classes(list(range(12)), labels, np.linspace(0.99, 0.9, 12))
+    counts = pseudo_label_counts("sequence", [labels[i] for i in chosen], ["negative", "positive"])
+    write_json(tmp_path / "pseudo.json", {
+        "alpha": 0.9, "target_selected": len(chosen), "target_selected_before_balance": len(labels),
+        "balance": "classes", "target_total": 1000, "source_kept": 290, "source_total": 300,
+        "pseudo_by_class": counts, "guards": []})
+    table = selftrain_table([{"task": "cls", "target": "de-music", "seed": 2, "chain": "task-vm.S1.H1-auto",
+                              "stage": "round1-hard", "variants": ["full"], "files": {"pseudo": tmp_path / "pseudo.json"}}])
+    row = table.iloc[0]
+    assert (row["pseudo"], row["pseudo_before_balance"], row["balance"]) == (4, 12, "classes")
+    assert (row["pseudo.negative"], row["pseudo.positive"]) == (2, 2)

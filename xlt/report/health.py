@@ -69,6 +69,7 @@ def selftrain_row(entry: Mapping) -> dict:
     if "pseudo" in files:  # hard step
         h = read_json(files["pseudo"])
         row.update({"alpha": h["alpha"], "alpha_rule": h.get("alpha_rule"), "pseudo": h["target_selected"],
+                    "pseudo_before_balance": h.get("target_selected_before_balance"), "balance": h.get("balance"),
                     "pseudo_total": h["target_total"], "source_kept": h["source_kept"],
                     "source_total": h["source_total"]})
         row.update(_flat("pseudo", h.get("pseudo_by_class")))

@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from xlt.report.paired import paired_rows, paired_table
+from xlt.report.paired import components_without_gain, paired_rows, paired_table
 from xlt.report import build_table, write_table
 
 
@@ -93,3 +93,22 @@ def test_one_seed_has_no_spread_and_the_table_is_written(tmp_path):
     assert list(back.columns)[:4] == ["component", "with", "without", "target"]
     st = back[(back["component"] == "self-training") & (back["target"] == "de-books")]
     assert math.isclose(st["mean"].iloc[0], 3.0) and st["per_seed"].iloc[0] == "1:+3.00"
+
+
+def test_components_without_the_papers_gain_are_named_one_line_each():
+    lines = components_without_gain(paired_table(results(), "cls"))
+    # BTF: per seed +0.5, -0.5, +1.0 -> +0.33 +- 0.76; self-training and both steps gain beyond their spread
+    assert lines == ["BTF (no_st − mbert): +0.33 ± 0.76 over 3 seeds: no gain beyond the spread over seeds "
+                     "(the paper reports a gain)"]
+
+
+def test_a_component_that_clearly_lowers_the_score_is_named_so():
+    rows = [(v, "final", "de-books", s, sc, "") for v, scores in (("mbert", [72, 73, 72]), ("no_st", [70, 72, 70]))
+            for s, sc in enumerate(scores, start=1)]
+    lines = components_without_gain(paired_table(frame(rows), "cls"))
+    assert lines == ["BTF (no_st − mbert): -1.67 ± 0.58 over 3 seeds: lowers the score (the paper reports a gain)"]
+
+
+def test_a_component_measured_on_one_seed_is_not_judged():
+    rows = [(v, "final", "de-books", 1, sc, "") for v, sc in (("mbert", 72), ("no_st", 70))]
+    assert components_without_gain(paired_table(frame(rows), "cls")) == []

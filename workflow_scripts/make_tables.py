@@ -8,6 +8,7 @@ import logging
 
 from xlt.errors import UserError, exit_on_user_error
 from xlt.report import build_table, load_results, write_table
+from xlt.report.paired import components_without_gain
 from xlt.runtime import start
 
 
@@ -22,6 +23,9 @@ def make_tables(results, tables: dict, outputs: dict) -> None:
         table = build_table(df, name, spec)
         write_table(table, outputs[name])
         logging.info("wrote %s (%d rows) to %s", name, len(table), outputs[name])
+        if spec.get("kind") == "paired":
+            for line in components_without_gain(table):
+                logging.warning("%s: %s", spec.get("task", name), line)
 
 
 @exit_on_user_error

@@ -5,7 +5,8 @@ import math
 import pandas as pd
 import pytest
 
-from xlt.report.paired import components_without_gain, paired_rows, paired_table
+from xlt.report.gains import components_without_gain
+from xlt.report.paired import paired_rows, paired_table
 from xlt.report import build_table, write_table
 
 

@@ -8,7 +8,7 @@ import logging
 
 from xlt.errors import UserError, exit_on_user_error
 from xlt.report import build_table, load_results, write_table
-from xlt.report.paired import components_without_gain
+from xlt.report.gains import components_without_gain
 from xlt.runtime import start
 
 

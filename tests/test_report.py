@@ -353,3 +353,18 @@ def test_selftrain_table_shows_what_the_class_balance_left(tmp_path):
     row = table.iloc[0]
     assert (row["pseudo"], row["pseudo_before_balance"], row["balance"]) == (4, 12, "classes")
     assert (row["pseudo.negative"], row["pseudo.positive"]) == (2, 2)
+
+
+def test_make_tables_names_a_component_without_gain_on_the_terminal(tmp_path, capfd):
+    script = _load_script("make_tables")
+    paths = [_write(tmp_path, task="cls", target="de-books", variant=v, seed=s, stage="final", score=score)
+             for v, scores in (("mbert", [0.70, 0.72, 0.71]), ("no_st", [0.71, 0.71, 0.71]))
+             for s, score in enumerate(scores, 1)]
+    out = tmp_path / "cls_paired.tsv"
+    smk = SimpleNamespace(input=_Named(results=[str(p) for p in paths]),
+                          params=_Named(tables={"tsv": {"kind": "paired", "task": "cls"}}), output=_Named(tsv=str(out)))
+    script.main(smk)
+    assert pd.read_csv(out, sep="\t")["component"].tolist() == ["BTF"] * 3
+    lines = [l for l in capfd.readouterr().err.splitlines() if "WARNING" in l]
+    assert lines == ["WARNING cls: BTF (no_st − mbert): +0.00 ± 1.00 over 3 seeds: no gain beyond the spread over seeds "
+                     "(the paper reports a gain)"]

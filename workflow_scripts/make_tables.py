@@ -9,7 +9,7 @@ import logging
 from xlt.errors import UserError, exit_on_user_error
 from xlt.report import build_table, load_results, write_table
 from xlt.report.gains import components_without_gain
-from xlt.runtime import start
+from xlt.runtime import alert, start
 
 
 def make_tables(results, tables: dict, outputs: dict) -> None:
@@ -25,7 +25,7 @@ def make_tables(results, tables: dict, outputs: dict) -> None:
         logging.info("wrote %s (%d rows) to %s", name, len(table), outputs[name])
         if spec.get("kind") == "paired":
             for line in components_without_gain(table):
-                logging.warning("%s: %s", spec.get("task", name), line)
+                alert(f"WARNING {spec.get('task', name)}: {line}")
 
 
 @exit_on_user_error
